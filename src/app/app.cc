@@ -1,0 +1,91 @@
+#include "app/app.h"
+
+#include <future>
+
+#include <fmt/format.h>
+
+#include "app/lua_kinds.h"
+#include "core/log.h"
+#include "registry/topo.h"
+
+namespace wirt::app {
+
+bool is_function_kind(const std::string& kind) { return kind.rfind("function.", 0) == 0; }
+
+core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, const BootOptions& options,
+                                             std::vector<core::Error>* problems) {
+  registry::LoadReport report = registry::load_app(dir);
+  if (!report.ok()) {
+    if (problems) problems->insert(problems->end(), report.errors.begin(), report.errors.end());
+    return report.errors.front();
+  }
+  std::unique_ptr<App> app(new App());
+  app->paths_ = report.paths;
+  app->entries_ = std::move(report.entries);
+  app->scheduler_ = std::make_unique<sched::Scheduler>(sched::SchedulerOptions{options.threads});
+  app->lua_ = std::make_unique<lua::LuaRuntime>(app->scheduler_.get(), &app->functions_);
+  std::vector<core::Error> found;
+  auto st = app->build(&found);
+  if (!st) {
+    if (problems) problems->insert(problems->end(), found.begin(), found.end());
+    return found.empty() ? std::move(st).error() : found.front();
+  }
+  return app;
+}
+
+App::~App() {
+  // Stop the workers before the runtimes their fibers may still reference go away.
+  scheduler_.reset();
+}
+
+const registry::Entry* App::find(const std::string& id) const {
+  for (const auto& e : entries_)
+    if (e.id.str() == id) return &e;
+  return nullptr;
+}
+
+core::Status App::build(std::vector<core::Error>* problems) {
+  auto order = registry::dependency_order(entries_);
+  if (!order) {
+    problems->push_back(order.error());
+    return order.error();
+  }
+  auto reject = [&](const registry::Entry& e, const core::Error& err) {
+    core::Error named = err;
+    named.wrap(fmt::format("{}: entry {}", e.pos.str(), e.id.str()));
+    problems->push_back(std::move(named));
+  };
+  LuaKinds lua_kinds(lua_.get(), &functions_);
+  for (const registry::Entry* e : *order) {
+    core::Status st;
+    if (lua_kinds.handles(e->kind)) {
+      st = lua_kinds.add(*e);
+    } else {
+      // Kinds without a handler are stored, as the reference does (reference-platform §1.1).
+      core::log_debug("entry {}: kind {} has no handler; stored only", e->id.str(), e->kind);
+    }
+    if (!st) reject(*e, st.error());
+  }
+  if (problems->empty()) {
+    if (auto st = lua_->link(); !st) problems->push_back(st.error());
+  }
+  if (problems->empty()) {
+    // Load each Lua function once now, so a missing method or a failing chunk fails the boot.
+    scheduler_->block_on([&] {
+      for (const registry::Entry* e : *order) {
+        if (!lua_kinds.handles(e->kind)) continue;
+        if (auto st = lua_kinds.verify(*e); !st) reject(*e, st.error());
+      }
+    });
+  }
+  if (!problems->empty()) return problems->front();
+  return {};
+}
+
+core::Result<core::Value> App::call(const std::string& id, const core::Array& args, const sched::CallContext& ctx) {
+  std::optional<core::Result<core::Value>> out;
+  scheduler_->block_on([&] { out.emplace(functions_.call(ctx, id, args)); });
+  return std::move(*out);
+}
+
+}  // namespace wirt::app

@@ -1,0 +1,62 @@
+// wirt::app::App — a booted application: its entries, scheduler, function table and runtimes.
+//
+// Boot is one transaction (DESIGN §1.1): entries are loaded, ordered by dependency and handed
+// to their kind's handler; if any entry is rejected nothing is started and every problem is
+// reported, each naming the file, the entry id and the reason.
+//
+// Thread-safety: boot and destruction on one thread; call() from any non-worker thread;
+// the function table and runtimes are used concurrently by fibers after boot.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/value.h"
+#include "lua/runtime.h"
+#include "registry/entry.h"
+#include "registry/loader.h"
+#include "sched/functions.h"
+#include "sched/scheduler.h"
+
+namespace wirt::app {
+
+struct BootOptions {
+  size_t threads = 0;  // worker threads; 0 = number of cores
+};
+
+class App {
+ public:
+  // Boots the app in `dir`. On failure returns the first error and appends every problem
+  // found to `problems` (when given).
+  static core::Result<std::unique_ptr<App>> boot(const std::filesystem::path& dir, const BootOptions& options,
+                                                 std::vector<core::Error>* problems = nullptr);
+  ~App();
+
+  // Calls function `id` on a fiber and waits for it. Not for use on a worker thread.
+  core::Result<core::Value> call(const std::string& id, const core::Array& args,
+                                 const sched::CallContext& ctx = {});
+
+  const registry::AppPaths& paths() const { return paths_; }
+  const std::vector<registry::Entry>& entries() const { return entries_; }
+  const registry::Entry* find(const std::string& id) const;
+  sched::Scheduler& scheduler() { return *scheduler_; }
+  const sched::FunctionTable& functions() const { return functions_; }
+
+ private:
+  App() = default;
+  core::Status build(std::vector<core::Error>* problems);
+
+  registry::AppPaths paths_;
+  std::vector<registry::Entry> entries_;
+  std::unique_ptr<sched::Scheduler> scheduler_;
+  sched::FunctionTable functions_;
+  std::unique_ptr<lua::LuaRuntime> lua_;
+};
+
+// Function kinds that `wirt call` / `wirt test` can run.
+bool is_function_kind(const std::string& kind);
+
+}  // namespace wirt::app

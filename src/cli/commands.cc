@@ -1,0 +1,176 @@
+// The commands of the wirt CLI. Output rules (DESIGN §1.6): results as JSON on stdout; errors
+// as `error [Kind]: message` on stderr with exit 1; logs on stderr.
+#include <csignal>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "app/app.h"
+#include "cli/cli.h"
+#include "core/json.h"
+#include "core/log.h"
+
+namespace wirt::cli {
+
+namespace {
+
+void print_error(const core::Error& e) {
+  auto kind = core::kind_name(e.kind());
+  if (kind.empty()) fmt::print(stderr, "error: {}\n", e.message());
+  else fmt::print(stderr, "error [{}]: {}\n", kind, e.message());
+}
+
+// Boots the app, printing every problem; nullptr on failure.
+std::unique_ptr<app::App> boot_or_report(const CommonOptions& opts) {
+  std::vector<core::Error> problems;
+  auto booted = app::App::boot(opts.app_dir, app::BootOptions{static_cast<size_t>(std::max(0, opts.threads))}, &problems);
+  if (booted) return std::move(*booted);
+  if (problems.empty()) problems.push_back(booted.error());
+  for (const auto& p : problems) print_error(p);
+  fmt::print(stderr, "boot failed: {} problem{}\n", problems.size(), problems.size() == 1 ? "" : "s");
+  return nullptr;
+}
+
+// Each CLI argument is JSON when it parses as JSON, else a plain string.
+core::Value parse_arg(const std::string& text) {
+  auto v = core::from_json(text);
+  if (v) return std::move(*v);
+  return core::Value(text);
+}
+
+}  // namespace
+
+int cmd_call(const CommonOptions& opts, const std::string& id, const std::vector<std::string>& args) {
+  auto app = boot_or_report(opts);
+  if (!app) return 1;
+  core::Array values;
+  for (const auto& a : args) values.push_back(parse_arg(a));
+  auto r = app->call(id, values);
+  if (!r) {
+    print_error(r.error());
+    return 1;
+  }
+  fmt::print("{}\n", core::to_json(*r));
+  return 0;
+}
+
+int cmd_test(const CommonOptions& opts, const std::string& suite) {
+  auto app = boot_or_report(opts);
+  if (!app) return 1;
+  std::vector<const registry::Entry*> tests;
+  for (const auto& e : app->entries()) {
+    if (!app::is_function_kind(e.kind)) continue;
+    const core::Value* type = e.meta.find("type");
+    if (!type || !type->is_string() || type->as_string() != "test") continue;
+    if (!suite.empty() && e.meta.get_string("suite") != suite) continue;
+    tests.push_back(&e);
+  }
+  std::sort(tests.begin(), tests.end(), [](auto* a, auto* b) { return a->id.str() < b->id.str(); });
+  if (tests.empty()) {
+    fmt::print(stderr, "error: no tests found (function entries with meta.type: test){}\n",
+               suite.empty() ? "" : " in suite " + suite);
+    return 1;
+  }
+  int passed = 0, failed = 0;
+  for (const auto* t : tests) {
+    sched::CallContext ctx;
+    // A test that hangs must not hang the run: meta.timeout (default 60s) bounds it.
+    core::Nanos limit = std::chrono::seconds(60);
+    if (const core::Value* to = t->meta.find("timeout"); to && to->is_string()) {
+      if (auto d = core::parse_duration(to->as_string())) limit = *d;
+    }
+    ctx.deadline = sched::CallContext::Clock::now() + limit;
+    auto start = std::chrono::steady_clock::now();
+    auto r = app->call(t->id.str(), {}, ctx);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (r && !(r->is_bool() && !r->as_bool())) {
+      ++passed;
+      fmt::print("PASS {} ({:.1f} ms)\n", t->id.str(), ms);
+    } else {
+      ++failed;
+      std::string why = r ? "returned false" : r.error().message();
+      if (!r && !core::kind_name(r.error().kind()).empty()) why = fmt::format("[{}] {}", core::kind_name(r.error().kind()), why);
+      fmt::print("FAIL {} ({:.1f} ms): {}\n", t->id.str(), ms, why);
+    }
+    std::fflush(stdout);
+  }
+  fmt::print("{} passed, {} failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
+
+int cmd_check(const CommonOptions& opts) {
+  auto app = boot_or_report(opts);
+  if (!app) return 1;
+  fmt::print("ok: {} entries in {}\n", app->entries().size(), app->paths().root.string());
+  return 0;
+}
+
+namespace {
+
+struct Command {
+  std::string name, short_text, id;
+};
+
+std::vector<Command> find_commands(const std::vector<registry::Entry>& entries) {
+  std::vector<Command> out;
+  for (const auto& e : entries) {
+    if (e.kind.rfind("process.", 0) != 0) continue;
+    const core::Value* name = e.meta.find_path("command.name");
+    if (!name || !name->is_string()) continue;
+    const core::Value* cmd = e.meta.find("command");
+    out.push_back({name->as_string(), cmd->get_string("short"), e.id.str()});
+  }
+  std::sort(out.begin(), out.end(), [](const Command& a, const Command& b) { return a.name < b.name; });
+  return out;
+}
+
+int run_list(const CommonOptions& opts) {
+  registry::LoadReport report = registry::load_app(opts.app_dir);
+  if (!report.ok()) {
+    for (const auto& e : report.errors) print_error(e);
+    return 1;
+  }
+  auto commands = find_commands(report.entries);
+  if (commands.empty()) {
+    fmt::print("No commands found.\n\nA command is a process entry with meta.command: {{name: NAME, short: TEXT}}.\n");
+    return 0;
+  }
+  size_t width = 0;
+  for (const auto& c : commands) width = std::max(width, c.name.size());
+  fmt::print("Available commands:\n\n");
+  for (const auto& c : commands) fmt::print("  {:<{}}  {}  ({})\n", c.name, width, c.short_text, c.id);
+  fmt::print("\nRun with: wirt run <command>\n");
+  return 0;
+}
+
+}  // namespace
+
+int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "list") return run_list(opts);
+  auto app = boot_or_report(opts);
+  if (!app) return 1;
+  if (!args.empty()) {
+    // Commands run process entries on the terminal host; process kinds are not supported yet.
+    bool known = false;
+    for (const auto& c : find_commands(app->entries())) known = known || c.name == args[0];
+    if (!known) {
+      print_error(core::not_found(fmt::format("command \"{}\" not found. Use 'wirt run list' to see available commands", args[0])));
+      return 1;
+    }
+    print_error(core::unavailable(fmt::format("command \"{}\": process entries cannot run yet in this version", args[0])));
+    return 1;
+  }
+  // Services: run until SIGINT or SIGTERM, then shut down cleanly.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  core::log_info("running {} entries; stop with Ctrl-C", app->entries().size());
+  int sig = 0;
+  sigwait(&set, &sig);
+  core::log_info("signal {}: shutting down", sig);
+  return 0;
+}
+
+}  // namespace wirt::cli

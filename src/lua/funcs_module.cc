@@ -1,0 +1,276 @@
+// The `funcs` module (reference-platform §3 "funcs"): call, async + Future, new() executors.
+#include <mutex>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "lua/channel_module.h"
+#include "lua/convert.h"
+#include "lua/error_object.h"
+#include "lua/modules.h"
+#include "lua/runtime.h"
+
+namespace wirt::lua {
+
+namespace {
+
+constexpr const char* kExecutorClass = "wirt.funcs.executor";
+constexpr const char* kFutureClass = "wirt.funcs.future";
+
+// Overrides an executor applies over the caller's context.
+struct Executor {
+  core::Value values = core::Value::map();
+  std::optional<sched::Actor> actor;
+  std::optional<std::vector<std::string>> scope;
+  core::Value options = core::Value::map();
+};
+
+struct FutureState {
+  std::mutex mu;
+  bool done = false;
+  bool canceled = false;
+  std::optional<core::Error> error;
+  core::Value value;
+  std::shared_ptr<sched::Channel> channel = sched::Channel::make(1);
+};
+
+struct Future {
+  std::shared_ptr<FutureState> state;
+};
+
+const sched::CallContext& caller_context(lua_State* L) {
+  const void* c = state_env(L)->call;
+  if (!c) luaL_error(L, "funcs used outside a function call");
+  return *static_cast<const sched::CallContext*>(c);
+}
+
+// Checks the target id as the reference does (funcs/module.go validateTarget).
+std::optional<core::Error> validate_target(const char* target) {
+  std::string_view t = target ? target : "";
+  if (t.empty()) return core::invalid("function ID required");
+  size_t colon = t.find(':');
+  if (colon == std::string_view::npos || colon == 0) return core::invalid(fmt::format("function ID must contain a namespace: {}", t));
+  if (colon + 1 == t.size()) return core::invalid(fmt::format("function ID must contain a name: {}", t));
+  return std::nullopt;
+}
+
+sched::CallContext apply(const sched::CallContext& base, const Executor* ex) {
+  sched::CallContext ctx = base;
+  if (!ex) return ctx;
+  for (const auto& [k, v] : ex->values.as_map()) ctx.values.set(k, v);
+  if (ex->actor) ctx.actor = ex->actor;
+  if (ex->scope) ctx.scope = ex->scope;
+  ctx.options = ex->options;
+  return ctx;
+}
+
+void complete(const std::shared_ptr<FutureState>& st, core::Result<core::Value> r) {
+  {
+    std::lock_guard lock(st->mu);
+    if (st->canceled) return;
+    st->done = true;
+    if (r) st->value = *r;
+    else st->error = std::move(r).error();
+  }
+  if (r) st->channel->try_send(std::move(*r));
+  else st->channel->close();
+}
+
+// Shared body of funcs.call / funcs.async / executor:call / executor:async.
+// Stack: [target, args...] starting at `first`.
+int invoke(lua_State* L, int first, const Executor* ex, bool async) {
+  const char* target = lua_tostring(L, first);
+  if (auto bad = validate_target(target)) return push_nil_error(L, std::move(*bad));
+  std::string id = target;
+  int top = lua_gettop(L);
+  core::Array args;
+  args.reserve(static_cast<size_t>(std::max(0, top - first)));
+  for (int i = first + 1; i <= top; ++i) {
+    auto v = to_value(L, i, fmt::format("argument {}", i - first));
+    if (!v) return push_nil_error(L, std::move(v).error());
+    args.push_back(std::move(*v));
+  }
+  sched::CallContext ctx = apply(caller_context(L), ex);
+  LuaRuntime* rt = state_env(L)->runtime;
+  if (!async) {
+    auto r = rt->functions()->call(ctx, id, args);
+    if (!r) return push_nil_error(L, std::move(r).error());
+    push_value(L, *r);
+    return 1;
+  }
+  if (!rt->functions()->contains(id)) {
+    return push_nil_error(L, core::not_found(fmt::format("no handler registered for target: {}", id)));
+  }
+  auto st = std::make_shared<FutureState>();
+  const sched::FunctionTable* functions = rt->functions();
+  rt->scheduler()->spawn([st, ctx = std::move(ctx), id = std::move(id), args = std::move(args), functions] {
+    complete(st, functions->call(ctx, id, args));
+  });
+  new_udata<Future>(L, kFutureClass, Future{std::move(st)});
+  return 1;
+}
+
+int funcs_call(lua_State* L) { return invoke(L, 1, nullptr, false); }
+int funcs_async(lua_State* L) { return invoke(L, 1, nullptr, true); }
+
+Executor* check_executor(lua_State* L) { return check_udata<Executor>(L, 1, kExecutorClass); }
+
+int funcs_new(lua_State* L) {
+  new_udata<Executor>(L, kExecutorClass);
+  return 1;
+}
+
+int ex_with_context(lua_State* L) {
+  Executor next = *check_executor(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  auto v = to_value(L, 2, "context");
+  if (!v) return push_nil_error(L, std::move(v).error());
+  if (v->is_map()) {
+    for (auto& [k, e] : v->as_map()) next.values.set(k, e);
+  } else if (!(v->is_array() && v->as_array().empty())) {
+    return push_nil_error(L, core::invalid("with_context expects a table of named values"));
+  }
+  new_udata<Executor>(L, kExecutorClass, std::move(next));
+  return 1;
+}
+
+int ex_with_actor(lua_State* L) {
+  Executor next = *check_executor(L);
+  luaL_argcheck(L, !lua_isnoneornil(L, 2), 2, "actor required");
+  auto v = to_value(L, 2, "actor");
+  if (!v || !v->is_map() || !v->find("id") || !v->find("id")->is_string()) {
+    return luaL_argerror(L, 2, "actor must be a table with a string id");
+  }
+  sched::Actor actor{v->get_string("id"), v->find("meta") ? *v->find("meta") : core::Value::map()};
+  next.actor = std::move(actor);
+  new_udata<Executor>(L, kExecutorClass, std::move(next));
+  return 1;
+}
+
+int ex_with_scope(lua_State* L) {
+  Executor next = *check_executor(L);
+  luaL_argcheck(L, !lua_isnoneornil(L, 2), 2, "scope required");
+  auto v = to_value(L, 2, "scope");
+  std::vector<std::string> policies;
+  if (v && v->is_array()) {
+    for (const auto& p : v->as_array()) {
+      if (!p.is_string()) return luaL_argerror(L, 2, "scope must be a list of policy ids");
+      policies.push_back(p.as_string());
+    }
+  } else if (!(v && v->is_map() && v->as_map().empty())) {
+    return luaL_argerror(L, 2, "scope must be a list of policy ids");
+  }
+  next.scope = std::move(policies);
+  new_udata<Executor>(L, kExecutorClass, std::move(next));
+  return 1;
+}
+
+int ex_with_options(lua_State* L) {
+  Executor next = *check_executor(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  auto v = to_value(L, 2, "options");
+  if (!v) return push_nil_error(L, std::move(v).error());
+  if (v->is_map()) next.options = std::move(*v);
+  new_udata<Executor>(L, kExecutorClass, std::move(next));
+  return 1;
+}
+
+int ex_call(lua_State* L) { return invoke(L, 2, check_executor(L), false); }
+int ex_async(lua_State* L) { return invoke(L, 2, check_executor(L), true); }
+
+FutureState& check_future(lua_State* L) { return *check_udata<Future>(L, 1, kFutureClass)->state; }
+
+int fut_channel(lua_State* L) {
+  push_channel(L, check_future(L).channel, /*payloads=*/true);
+  return 1;
+}
+
+int fut_is_complete(lua_State* L) {
+  FutureState& st = check_future(L);
+  std::lock_guard lock(st.mu);
+  lua_pushboolean(L, st.done);
+  return 1;
+}
+
+int fut_is_canceled(lua_State* L) {
+  FutureState& st = check_future(L);
+  std::lock_guard lock(st.mu);
+  lua_pushboolean(L, st.canceled);
+  return 1;
+}
+
+int fut_result(lua_State* L) {
+  FutureState& st = check_future(L);
+  std::unique_lock lock(st.mu);
+  if (st.canceled) {
+    lock.unlock();
+    return push_nil_error(L, core::canceled("future canceled"));
+  }
+  if (!st.done) {
+    lua_pushnil(L);
+    lua_pushnil(L);
+    return 2;
+  }
+  if (st.error) {
+    core::Error e = *st.error;
+    lock.unlock();
+    return push_nil_error(L, std::move(e));
+  }
+  core::Value v = st.value;
+  lock.unlock();
+  push_payload(L, std::move(v));
+  return 1;
+}
+
+int fut_error(lua_State* L) {
+  FutureState& st = check_future(L);
+  std::unique_lock lock(st.mu);
+  std::optional<core::Error> e = st.canceled ? std::optional<core::Error>(core::canceled("future canceled")) : st.error;
+  lock.unlock();
+  if (!e) {
+    lua_pushnil(L);
+    lua_pushboolean(L, 0);
+    return 2;
+  }
+  push_error(L, std::move(*e));
+  lua_pushboolean(L, 1);
+  return 2;
+}
+
+// Best effort, as the reference: the running call is not interrupted, its result is dropped.
+int fut_cancel(lua_State* L) {
+  FutureState& st = check_future(L);
+  bool was_done;
+  {
+    std::lock_guard lock(st.mu);
+    was_done = st.done;
+    if (!was_done) st.canceled = true;
+  }
+  if (!was_done) st.channel->close();
+  lua_pushboolean(L, !was_done);
+  return 1;
+}
+
+}  // namespace
+
+int open_funcs(lua_State* L) {
+  static const luaL_Reg ex_methods[] = {
+      {"with_context", ex_with_context}, {"with_actor", ex_with_actor}, {"with_scope", ex_with_scope},
+      {"with_options", ex_with_options}, {"call", ex_call},             {"async", ex_async},
+      {nullptr, nullptr},
+  };
+  define_class(L, kExecutorClass, ex_methods, destroy_udata<Executor>);
+  static const luaL_Reg fut_methods[] = {
+      {"response", fut_channel},  {"channel", fut_channel}, {"is_complete", fut_is_complete},
+      {"is_canceled", fut_is_canceled}, {"result", fut_result}, {"error", fut_error},
+      {"cancel", fut_cancel},     {nullptr, nullptr},
+  };
+  define_class(L, kFutureClass, fut_methods, destroy_udata<Future>);
+  static const luaL_Reg funcs[] = {
+      {"call", funcs_call}, {"async", funcs_async}, {"new", funcs_new}, {nullptr, nullptr},
+  };
+  luaL_newlib(L, funcs);
+  return 1;
+}
+
+}  // namespace wirt::lua

@@ -1,0 +1,65 @@
+// wirt::lua::LuaRuntime — Lua units (function.lua, library.lua entries) and their state pools.
+//
+// Each function entry keeps a pool of sandboxed lua_States with its chunk loaded; a call takes
+// a state, runs `method` on the caller's fiber (where blocking module functions suspend the
+// fiber, not the thread), and returns the state. A state is used by one call at a time.
+// Units are added during boot (single-threaded); calls afterwards are concurrent.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/value.h"
+#include "lua/lua.h"
+#include "sched/functions.h"
+#include "sched/scheduler.h"
+
+namespace wirt::lua {
+
+struct LuaUnit {
+  std::string id;        // registry id, "ns:name"
+  std::string kind;      // function.lua | library.lua
+  std::string source;    // Lua text
+  std::string chunkname; // "@<file>" for messages
+  std::string method;    // function.lua only
+  std::vector<std::string> modules;                  // allowed built-in modules
+  std::vector<std::pair<std::string, std::string>> imports;  // alias -> unit id
+};
+
+class LuaRuntime {
+ public:
+  LuaRuntime(sched::Scheduler* scheduler, const sched::FunctionTable* functions);
+  ~LuaRuntime();
+
+  // Validates and adds a unit: modules known, chunk compiles. Imports are checked by link().
+  core::Status add(LuaUnit unit);
+  // Checks every unit's imports point at Lua units and builds the transitive module lists.
+  core::Status link();
+  // Loads one state of a function unit and checks that `method` is a function (boot-time check).
+  core::Status verify(const std::string& id);
+  // Calls function unit `id` on the current fiber.
+  core::Result<core::Value> call(const std::string& id, const sched::CallContext& ctx, const core::Array& args);
+
+  sched::Scheduler* scheduler() const { return scheduler_; }
+  const sched::FunctionTable* functions() const { return functions_; }
+  const LuaUnit* unit(const std::string& id) const;
+
+  // Names accepted in `modules:`.
+  static const std::vector<std::string>& known_modules();
+
+ private:
+  struct Pool;
+  core::Result<lua_State*> acquire(Pool& pool);
+  void release(Pool& pool, lua_State* L, bool healthy);
+  core::Result<lua_State*> new_state(const LuaUnit& unit);
+
+  sched::Scheduler* scheduler_;
+  const sched::FunctionTable* functions_;
+  std::map<std::string, std::unique_ptr<Pool>> pools_;
+};
+
+}  // namespace wirt::lua

@@ -1,0 +1,48 @@
+// The context every invocation carries: security identity, context values, deadline, depth.
+//
+// It flows from caller to callee (funcs.call, funcs.async, spawned processes, WASM executions:
+// reference-platform §5 "How context propagates"). A callee gets a copy (fork); changes made
+// with funcs.new():with_*() apply to that copy only. Plain data: copyable, thread-safe to copy.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/value.h"
+
+namespace wirt::sched {
+
+struct Actor {
+  std::string id;
+  core::Value meta = core::Value::map();
+};
+
+struct CallContext {
+  using Clock = std::chrono::steady_clock;
+
+  std::optional<Actor> actor;
+  // Policy ids of the security scope; nullopt when there is no scope.
+  std::optional<std::vector<std::string>> scope;
+  core::Value values = core::Value::map();   // ctx values (the `ctx` module)
+  core::Value options = core::Value::map();  // Task.Options (funcs with_options)
+  std::optional<Clock::time_point> deadline; // the earliest deadline along the call chain
+  int depth = 0;                             // nested call depth (funcs.call chains)
+  std::string frame_id;                      // id of the function being run
+
+  // The context a callee sees: the inheritable pairs (actor, scope, values) and the deadline.
+  CallContext fork(std::string callee_id) const {
+    CallContext c;
+    c.actor = actor;
+    c.scope = scope;
+    c.values = values;
+    c.deadline = deadline;
+    c.depth = depth + 1;
+    c.frame_id = std::move(callee_id);
+    return c;
+  }
+};
+
+}  // namespace wirt::sched

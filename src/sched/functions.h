@@ -1,0 +1,36 @@
+// The function table: registry ids → callable handlers (the reference's function registry
+// behind `funcs.call`). Kind handlers (function.lua, function.wat, ...) register here at boot.
+//
+// A handler runs on the caller's fiber and may suspend it. Thread-safety: registration happens
+// during boot (single-threaded); lookups and calls afterwards are concurrent and lock-free.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <unordered_map>
+
+#include "core/result.h"
+#include "core/value.h"
+#include "sched/call_context.h"
+
+namespace wirt::sched {
+
+using FunctionHandler = std::function<core::Result<core::Value>(const CallContext&, const core::Array& args)>;
+
+// Deepest nesting of calls on one fiber; past it a call fails instead of overflowing the stack.
+inline constexpr int kMaxCallDepth = 64;
+
+class FunctionTable {
+ public:
+  void add(std::string id, FunctionHandler handler) { handlers_[std::move(id)] = std::move(handler); }
+  bool contains(const std::string& id) const { return handlers_.count(id) != 0; }
+
+  // Calls `id` on the current fiber with a forked context. Errors: NotFound for an unknown id,
+  // Timeout when the caller's deadline has passed, Internal past kMaxCallDepth.
+  core::Result<core::Value> call(const CallContext& caller, const std::string& id, const core::Array& args) const;
+
+ private:
+  std::unordered_map<std::string, FunctionHandler> handlers_;
+};
+
+}  // namespace wirt::sched

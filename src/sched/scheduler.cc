@@ -1,0 +1,231 @@
+#include "sched/scheduler.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cassert>
+#include <future>
+#include <mutex>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/context/fiber.hpp>
+#include <boost/context/stack_context.hpp>
+
+#include "core/log.h"
+
+namespace wirt::sched {
+
+namespace ctx = boost::context;
+
+// Fiber stacks: mmap'd with a PROT_NONE guard page below, reused through a free list so that
+// spawning a fiber costs no syscall in the steady state.
+class StackPool {
+ public:
+  explicit StackPool(size_t size) : size_(round_up(size)) {}
+  ~StackPool() {
+    for (void* base : free_) ::munmap(base, size_ + page());
+  }
+
+  ctx::stack_context allocate() {
+    void* base = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        base = free_.back();
+        free_.pop_back();
+      }
+    }
+    if (!base) {
+      base = ::mmap(nullptr, size_ + page(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (base == MAP_FAILED) throw std::bad_alloc();
+      ::mprotect(base, page(), PROT_NONE);  // guard page: overflow faults instead of corrupting
+    }
+    ctx::stack_context sc;
+    sc.size = size_;
+    sc.sp = static_cast<char*>(base) + page() + size_;
+    return sc;
+  }
+
+  void deallocate(ctx::stack_context& sc) {
+    void* base = static_cast<char*>(sc.sp) - sc.size - page();
+    std::lock_guard lock(mu_);
+    if (free_.size() < kMaxFree) {
+      free_.push_back(base);
+      return;
+    }
+    ::munmap(base, size_ + page());
+  }
+
+ private:
+  static constexpr size_t kMaxFree = 256;
+  static size_t page() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
+  static size_t round_up(size_t n) { return (n + page() - 1) / page() * page(); }
+  size_t size_;
+  std::mutex mu_;
+  std::vector<void*> free_;
+};
+
+// Boost.Context StackAllocator concept adapter over a shared pool.
+struct PooledStack {
+  StackPool* pool;
+  ctx::stack_context allocate() { return pool->allocate(); }
+  void deallocate(ctx::stack_context& sc) noexcept { pool->deallocate(sc); }
+};
+
+class Worker {
+ public:
+  Worker(size_t index) : index_(index), guard_(boost::asio::make_work_guard(io_)) {}
+  void start() {
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void stop() {
+    guard_.reset();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  boost::asio::io_context& io() { return io_; }
+  size_t index() const { return index_; }
+
+ private:
+  size_t index_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  std::thread thread_;
+};
+
+struct FiberState {
+  Worker* worker = nullptr;
+  std::function<void()> fn;
+  ctx::fiber self;    // the fiber's continuation while it is suspended
+  ctx::fiber caller;  // the worker loop's continuation while the fiber runs
+};
+
+struct Waker::Token {
+  FiberState* fiber;
+  std::atomic<bool> fired{false};
+};
+
+namespace {
+thread_local FiberState* t_current = nullptr;
+thread_local Worker* t_worker = nullptr;
+
+// Switches into the fiber; returns when it suspends or finishes (then frees it).
+void run_fiber(FiberState* st) {
+  Worker* prev_worker = t_worker;
+  t_worker = st->worker;
+  st->self = std::move(st->self).resume();
+  t_worker = prev_worker;
+  if (!st->self) delete st;  // finished: the fiber returned its caller continuation
+}
+}  // namespace
+
+struct FiberAccess {
+  static void resume_later(FiberState* st) {
+    boost::asio::post(st->worker->io(), [st] { run_fiber(st); });
+  }
+  static Waker make_waker(FiberState* st) {
+    Waker w;
+    w.token_ = std::make_shared<Waker::Token>();
+    w.token_->fiber = st;
+    return w;
+  }
+  static void wake(const Waker& w) {
+    if (!w.token_) return;
+    if (w.token_->fired.exchange(true)) return;
+    resume_later(w.token_->fiber);
+  }
+};
+
+void Waker::wake() const { FiberAccess::wake(*this); }
+
+namespace {
+StackPool& stack_pool(size_t size) {
+  // One pool per stack size in practice one size; leaked on purpose (fibers may outlive main's
+  // static destruction order during abnormal exits).
+  static std::mutex mu;
+  static std::vector<std::pair<size_t, StackPool*>> pools;
+  std::lock_guard lock(mu);
+  for (auto& [s, p] : pools)
+    if (s == size) return *p;
+  pools.emplace_back(size, new StackPool(size));
+  return *pools.back().second;
+}
+}  // namespace
+
+Scheduler::Scheduler(SchedulerOptions options) : options_(options) {
+  size_t n = options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+  for (size_t i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i));
+  for (auto& w : workers_) w->start();
+}
+
+Scheduler::~Scheduler() {
+  for (auto& w : workers_) w->stop();
+}
+
+void Scheduler::spawn(std::function<void()> fn) {
+  Worker* w = workers_[next_.fetch_add(1, std::memory_order_relaxed) % workers_.size()].get();
+  auto* st = new FiberState();
+  st->worker = w;
+  st->fn = std::move(fn);
+  st->self = ctx::fiber(std::allocator_arg, PooledStack{&stack_pool(options_.fiber_stack_bytes)},
+                        [st](ctx::fiber&& caller) {
+                          st->caller = std::move(caller);
+                          t_current = st;
+                          try {
+                            st->fn();
+                          } catch (const std::exception& e) {
+                            // Invocations return Results; an escaping exception is a bug, but it
+                            // must not unwind past the fiber's base frame.
+                            core::log_error("uncaught exception on fiber: {}", e.what());
+                          }
+                          st->fn = nullptr;
+                          t_current = nullptr;
+                          return std::move(st->caller);
+                        });
+  FiberAccess::resume_later(st);
+}
+
+void Scheduler::block_on(std::function<void()> fn) {
+  assert(!t_worker && "block_on must not be called on a worker thread");
+  std::promise<void> done;
+  auto fut = done.get_future();
+  spawn([&] {
+    fn();
+    done.set_value();
+  });
+  fut.wait();
+}
+
+boost::asio::io_context* Scheduler::current_io() { return t_worker ? &t_worker->io() : nullptr; }
+
+namespace this_fiber {
+
+bool active() { return t_current != nullptr; }
+
+void suspend(const std::function<void(Waker)>& arm) {
+  FiberState* st = t_current;
+  assert(st && "this_fiber::suspend called outside a fiber");
+  arm(FiberAccess::make_waker(st));
+  t_current = nullptr;
+  st->caller = std::move(st->caller).resume();
+  t_current = st;
+}
+
+void sleep_for(core::Nanos d) {
+  if (d.count() <= 0) {
+    yield();
+    return;
+  }
+  boost::asio::steady_timer timer(*Scheduler::current_io(), d);
+  suspend([&](Waker w) { timer.async_wait([w](const boost::system::error_code&) { w.wake(); }); });
+}
+
+void yield() {
+  suspend([](Waker w) { w.wake(); });
+}
+
+}  // namespace this_fiber
+
+}  // namespace wirt::sched

@@ -1,0 +1,85 @@
+// wirt::sched — worker threads running fibers on Boost.Asio (DESIGN §2.3).
+//
+// A Scheduler owns N worker threads; each runs its own asio::io_context. Every invocation
+// (Lua call, WASM call, process) runs on a fiber (Boost.Context) with its own stack. A fiber
+// stays on the worker that started it: Lua states and WASM trap state are thread-affine while
+// in use. A blocking operation registers its completion with asio (or with another fiber via a
+// Waker) and suspends the fiber; the completion posts the fiber's resumption to its worker.
+//
+// Thread-safety: Scheduler::spawn and Waker::wake may be called from any thread.
+// this_fiber:: functions must be called on a fiber.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "core/duration.h"
+
+namespace wirt::sched {
+
+class Worker;
+struct FiberState;
+
+// Resumes one suspended fiber, once. Copyable; the first wake() wins, later ones do nothing.
+class Waker {
+ public:
+  Waker() = default;
+  void wake() const;
+  explicit operator bool() const { return token_ != nullptr; }
+
+ private:
+  friend struct FiberAccess;
+  struct Token;
+  std::shared_ptr<Token> token_;
+};
+
+struct SchedulerOptions {
+  size_t threads = 0;                    // 0 = number of cores
+  size_t fiber_stack_bytes = 2u << 20;   // virtual size; pages are committed on touch
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(SchedulerOptions options = {});
+  ~Scheduler();  // stops workers and joins them; fibers still suspended are abandoned
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Runs fn on a new fiber on one of the workers. Thread-safe.
+  void spawn(std::function<void()> fn);
+  // Runs fn on a new fiber and blocks the calling thread (which must not be a worker) until
+  // fn returns. Used by the CLI and tests to enter the fiber world.
+  void block_on(std::function<void()> fn);
+
+  size_t thread_count() const { return workers_.size(); }
+  // The io_context of the worker running the current fiber (for asio objects bound to it).
+  static boost::asio::io_context* current_io();
+
+ private:
+  friend struct FiberAccess;
+  SchedulerOptions options_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<size_t> next_{0};
+};
+
+namespace this_fiber {
+// True when called on a fiber run by a Scheduler.
+bool active();
+// Suspends the current fiber after calling arm(waker); resumes when the waker is woken.
+// arm runs on the fiber before it suspends, so a completion registered there may fire at any
+// time: the resumption is posted to this fiber's worker and cannot run before the suspend.
+void suspend(const std::function<void(Waker)>& arm);
+// Suspends for d (d <= 0 yields once and returns).
+void sleep_for(core::Nanos d);
+// Lets other ready fibers on this worker run, then continues.
+void yield();
+}  // namespace this_fiber
+
+}  // namespace wirt::sched
