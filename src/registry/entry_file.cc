@@ -55,7 +55,8 @@ class FileParser {
 
     core::Value* entries = root.find("entries");
     bool batch = entries && entries->is_array();
-    bool single = !entries && (root.find("name") || root.find("kind"));
+    // `entries:` left empty (nil) does not make a batch file; name/kind still decide.
+    bool single = (!entries || entries->is_nil()) && (root.find("name") || root.find("kind"));
 
     interpolate_file(&root, marks, batch, single);
 

@@ -1,2 +1,57 @@
 #!/usr/bin/env bash
-exit 0
+# CLI acceptance checks: exit codes, stdout and stderr of `wirt` as a user sees them.
+# Usage: tests/cli/run.sh path/to/wirt
+set -u
+WIRT=$(realpath "${1:?usage: run.sh path/to/wirt}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+APPS=$HERE/apps
+BASICS=$HERE/../apps/basics
+passed=0
+failed=0
+
+# check NAME EXPECTED_RC STDOUT_PATTERN STDERR_PATTERN -- command...
+check() {
+  local name=$1 want_rc=$2 out_pat=$3 err_pat=$4
+  shift 5
+  local out err rc
+  out=$("$@" 2>/tmp/wirt-cli-err.$$)
+  rc=$?
+  err=$(cat /tmp/wirt-cli-err.$$)
+  rm -f /tmp/wirt-cli-err.$$
+  local why=""
+  [ "$rc" = "$want_rc" ] || why="exit $rc, want $want_rc"
+  [ -z "$out_pat" ] || printf '%s' "$out" | grep -qE -- "$out_pat" || why="$why; stdout '$out' !~ /$out_pat/"
+  [ -z "$err_pat" ] || printf '%s' "$err" | grep -qE -- "$err_pat" || why="$why; stderr '$err' !~ /$err_pat/"
+  if [ -z "$why" ]; then
+    passed=$((passed + 1)); echo "PASS $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name: $why"
+  fi
+}
+
+check call_add_prints_13 0 '^13$' '' -- "$WIRT" call -a "$BASICS" app:add 6 7
+check call_nested_table_as_json 0 '^\{"inputs":\[6,7\],"sum":13\}$' '' -- "$WIRT" call -a "$BASICS" app:pair 6 7
+check call_string_arg_when_not_json 0 '^"not json!"$' '' -- "$WIRT" call -a "$BASICS" app:echo "not json!"
+check call_unknown_id_not_found 1 '' '^error \[NotFound\]: no handler registered for target: app:nope$' -- "$WIRT" call -a "$BASICS" app:nope
+check call_error_kind_on_stderr 1 '' '^error \[Conflict\]: busy$' -- "$WIRT" call -a "$BASICS" app:fail_with_kind Conflict busy
+check call_json_args 0 '^\[\{"a":\[1,2\]\},true,"x",2.5\]$' '' -- "$WIRT" call -a "$BASICS" app:echo '{"a":[1,2]}' true '"x"' 2.5
+check call_from_other_cwd 0 '^13$' '' -- bash -c "cd / && '$WIRT' call -a '$BASICS' app:add 6 7"
+check test_counts_last_line 0 '6 passed, 0 failed$' '' -- "$WIRT" test -a "$BASICS"
+check test_suite_filter 0 '6 passed, 0 failed$' '' -- "$WIRT" test -a "$BASICS" --suite basics
+check test_suite_unknown_fails 1 '' 'no tests found' -- "$WIRT" test -a "$BASICS" --suite nope
+check check_ok 0 '^ok: [0-9]+ entries' '' -- "$WIRT" check -a "$BASICS"
+check yaml_syntax_error_names_file_line_col 1 '' '_index.yaml:6:4: YAML syntax error' -- "$WIRT" check -a "$APPS/yaml_syntax"
+check file_ref_escape_rejected 1 '' 'entry bad:leak: file:// path escapes the app folder' -- "$WIRT" check -a "$APPS/file_escape"
+check duplicate_id_warns_last_wins 0 '^2$' 'duplicate entry id dup:f: b.yaml:3:5 replaces the definition in a.yaml:3:5' -- "$WIRT" call -a "$APPS/duplicate_id" dup:f
+check unknown_module_rejected 1 '' "_index.yaml:3:5: entry bad:needs_http: modules: unknown module 'telepathy'" -- "$WIRT" check -a "$APPS/unknown_module"
+check lua_syntax_error_rejected 1 '' 'entry bad:broken: Lua syntax error: bad:broken:1:' -- "$WIRT" check -a "$APPS/lua_syntax"
+check bad_method_lists_exports 1 '' "method 'mian' not found in bad:wrong \(exported functions: main, other\)" -- "$WIRT" check -a "$APPS/bad_method"
+check run_list_lists_commands 0 'build-all +Build everything +\(cmds:build\)' '' -- "$WIRT" run list -a "$APPS/commands"
+check run_list_empty 0 'No commands found' '' -- "$WIRT" run list -a "$BASICS"
+check run_unknown_command 1 '' 'command "nope" not found' -- "$WIRT" run -a "$APPS/commands" nope
+check missing_app_dir 1 '' 'NotFound' -- "$WIRT" check -a "$APPS/does-not-exist"
+check bad_log_level 2 '' 'log-level' -- "$WIRT" --log-level loud check -a "$BASICS"
+check log_level_info_shows_print 0 '' '' -- "$WIRT" --log-level info call -a "$BASICS" app:add 1 2
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -183,6 +183,15 @@ modules: [json]
   EXPECT_EQ(e.pos.line, 1);
 }
 
+TEST(LoadApp, EmptyEntriesKeyDoesNotHideSingleForm) {
+  TempApp app;
+  app.write("src/one.yaml", "namespace: app\nentries:\nname: n\nkind: k\n");
+  app.write("src/two.yaml", "namespace: app\nentries: []\n");
+  LoadReport r = load_app(app.dir());
+  ASSERT_TRUE(r.ok()) << all_errors(r);
+  EXPECT_EQ(ids(r), (std::vector<std::string>{"app:n"}));
+}
+
 TEST(LoadApp, SingleEntryFormDataOverride) {
   TempApp app;
   app.write("src/one.yaml", "namespace: app\nname: n\nkind: k\nflat: 1\ndata: {inner: 2}\n");

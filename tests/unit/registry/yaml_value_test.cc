@@ -119,6 +119,12 @@ TEST(YamlStructure, JsonIsAccepted) {
   EXPECT_TRUE(v.find("z")->is_nil());
 }
 
+TEST(YamlStructure, TabIndentedJsonIsAccepted) {
+  core::Value v = parse_ok("{\n\t\"namespace\": \"app\",\n\t\"entries\": [\n\t\t{\"name\": \"a\"}\n\t]\n}\n");
+  EXPECT_EQ(*v.find("namespace"), core::Value("app"));
+  EXPECT_EQ(*v.find("entries")->as_array().at(0).find("name"), core::Value("a"));
+}
+
 TEST(YamlStructure, MergeKeysExplicitKeysWin) {
   core::Value v = parse_ok("base: &b {x: 1, y: 2}\nuse:\n  y: 20\n  <<: *b\n  z: 3\n");
   const core::Value* use = v.find("use");

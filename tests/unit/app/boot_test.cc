@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "app/app.h"
+
+namespace fs = std::filesystem;
+using namespace wirt;
+
+namespace {
+
+// A throwaway app folder with the given files.
+class TempApp {
+ public:
+  // An app whose only entry file is _index.yaml with `yaml`.
+  explicit TempApp(const std::string& yaml) {
+    dir_ = fs::temp_directory_path() /
+           ("wirt-app-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "_index.yaml") << yaml;
+  }
+  ~TempApp() { fs::remove_all(dir_); }
+  const fs::path& dir() const { return dir_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path dir_;
+};
+
+}  // namespace
+
+TEST(Boot, CallsALuaFunction) {
+  TempApp app(R"(namespace: t
+entries:
+  - {name: add, kind: function.lua, source: "return {add=function(a,b) return a+b end}", method: add}
+)");
+  auto booted = app::App::boot(app.dir(), {2});
+  ASSERT_TRUE(booted.ok()) << booted.error().message();
+  auto r = (*booted)->call("t:add", {core::Value(6), core::Value(7)});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->as_int(), 13);
+}
+
+TEST(Boot, IsOneTransactionReportingEveryProblem) {
+  TempApp app(R"(namespace: t
+entries:
+  - {name: ok, kind: function.lua, source: "return {f=function() end}", method: f}
+  - {name: no_method, kind: function.lua, source: "return {}"}
+  - {name: bad_mod, kind: function.lua, source: "return {f=function() end}", method: f, modules: [nope]}
+  - {name: bad_import, kind: function.lua, source: "return {f=function() end}", method: f, imports: {x: t:missing}}
+)");
+  std::vector<core::Error> problems;
+  auto booted = app::App::boot(app.dir(), {2}, &problems);
+  ASSERT_FALSE(booted.ok());
+  ASSERT_GE(problems.size(), 2u);
+  std::string all;
+  for (const auto& p : problems) all += p.message() + "\n";
+  EXPECT_NE(all.find("entry t:no_method: method: is required"), std::string::npos) << all;
+  EXPECT_NE(all.find("entry t:bad_mod: modules: unknown module 'nope'"), std::string::npos) << all;
+}
+
+TEST(Boot, ImportCycleFreeLibrariesLoadOncePerState) {
+  TempApp app(R"(namespace: t
+entries:
+  - {name: lib, kind: library.lua, source: "counter = (counter or 0) + 1; return {n=function() return counter end}"}
+  - {name: f, kind: function.lua, source: "local l = require('lib'); local l2 = require('lib'); return {f=function() return l.n() + (l == l2 and 0 or 100) end}", method: f, imports: {lib: t:lib}}
+)");
+  auto booted = app::App::boot(app.dir(), {2});
+  ASSERT_TRUE(booted.ok()) << booted.error().message();
+  auto r = (*booted)->call("t:f", {});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->as_int(), 1);
+}
+
+TEST(Boot, CpuBoundLuaStopsAtTheDeadline) {
+  TempApp app(R"(namespace: t
+entries:
+  - {name: spin, kind: function.lua, source: "return {f=function() while true do end end}", method: f}
+)");
+  auto booted = app::App::boot(app.dir(), {2});
+  ASSERT_TRUE(booted.ok());
+  sched::CallContext ctx;
+  ctx.deadline = sched::CallContext::Clock::now() + std::chrono::milliseconds(50);
+  auto start = std::chrono::steady_clock::now();
+  auto r = (*booted)->call("t:spin", {}, ctx);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind(), core::ErrorKind::Timeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  // The state was not poisoned: the next call with no deadline runs (and is stopped again).
+  ctx.deadline = sched::CallContext::Clock::now() + std::chrono::milliseconds(20);
+  EXPECT_EQ((*booted)->call("t:spin", {}, ctx).error().kind(), core::ErrorKind::Timeout);
+}
