@@ -1,12 +1,48 @@
 #include "cli/cli.h"
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 
 #include "core/log.h"
 
 namespace wirt::cli {
 
+namespace {
+
+// `call ID ARGS...` and `run NAME ARGS...` pass their trailing arguments through untouched:
+// CLI11 would otherwise read "[1,2]" as a list and "-5" as an option. Splits argv after the
+// first positional that follows the subcommand (skipping options and their values).
+std::vector<std::string> take_trailing_args(std::vector<std::string>& args) {
+  static const std::vector<std::string> kWithValue = {"-a", "--app", "--threads", "--log-level", "--suite"};
+  size_t i = 0;
+  while (i < args.size() && args[i] != "call" && args[i] != "run") {
+    if (std::find(kWithValue.begin(), kWithValue.end(), args[i]) != kWithValue.end()) ++i;
+    ++i;
+  }
+  if (i >= args.size()) return {};
+  bool is_run = args[i] == "run";
+  for (++i; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (std::find(kWithValue.begin(), kWithValue.end(), a) != kWithValue.end()) {
+      ++i;
+      continue;
+    }
+    if (a.size() > 1 && a[0] == '-') continue;  // a flag or --opt=value
+    if (is_run && a == "list") continue;         // `run list` takes only options
+    // args[i] is the ID / NAME: everything after it is raw.
+    std::vector<std::string> rest(args.begin() + static_cast<long>(i) + 1, args.end());
+    args.resize(i + 1);
+    return rest;
+  }
+  return {};
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  std::vector<std::string> argv_list(argv + 1, argv + argc);
+  std::vector<std::string> trailing = take_trailing_args(argv_list);
   CLI::App app{"wirt — a runtime for apps of Lua and WebAssembly registry entries"};
   app.require_subcommand(1);
   CommonOptions opts;
@@ -19,12 +55,10 @@ int main(int argc, char** argv) {
   };
 
   std::string id;
-  std::vector<std::string> call_args;
   CLI::App* call = app.add_subcommand("call", "call a function; arguments are JSON when they parse, else strings");
   add_common(call);
   call->add_option("id", id, "function id (ns:name)")->required();
-  call->add_option("args", call_args, "arguments");
-  call->positionals_at_end(false);
+  call->footer("Arguments after ID are passed as they are: JSON when they parse (6, \"s\", [1,2], {\"a\":1}), else strings.");
 
   std::string suite;
   CLI::App* test = app.add_subcommand("test", "run every function entry with meta.type: test");
@@ -34,14 +68,14 @@ int main(int argc, char** argv) {
   CLI::App* check = app.add_subcommand("check", "load and validate the app; list every problem");
   add_common(check);
 
-  std::vector<std::string> run_args;
+  std::string run_name;
   CLI::App* run = app.add_subcommand("run", "run services until a signal, run a command (NAME ARGS...), or `run list`");
   add_common(run);
-  run->add_option("command", run_args, "list | NAME [ARGS...]");
-  run->prefix_command(false);
+  run->add_option("command", run_name, "list | NAME [ARGS...]");
 
   try {
-    app.parse(argc, argv);
+    std::reverse(argv_list.begin(), argv_list.end());  // CLI11 takes the vector reversed
+    app.parse(argv_list);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
@@ -52,10 +86,15 @@ int main(int argc, char** argv) {
   }
   core::set_log_level(level);
 
-  if (*call) return cmd_call(opts, id, call_args);
+  if (*call) return cmd_call(opts, id, trailing);
   if (*test) return cmd_test(opts, suite);
   if (*check) return cmd_check(opts);
-  if (*run) return cmd_run(opts, run_args);
+  if (*run) {
+    std::vector<std::string> run_args;
+    if (!run_name.empty()) run_args.push_back(run_name);
+    run_args.insert(run_args.end(), trailing.begin(), trailing.end());
+    return cmd_run(opts, run_args);
+  }
   return 2;
 }
 

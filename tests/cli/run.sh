@@ -35,6 +35,7 @@ check call_string_arg_when_not_json 0 '^"not json!"$' '' -- "$WIRT" call -a "$BA
 check call_unknown_id_not_found 1 '' '^error \[NotFound\]: no handler registered for target: app:nope$' -- "$WIRT" call -a "$BASICS" app:nope
 check call_error_kind_on_stderr 1 '' '^error \[Conflict\]: busy$' -- "$WIRT" call -a "$BASICS" app:fail_with_kind Conflict busy
 check call_json_args 0 '^\[\{"a":\[1,2\]\},true,"x",2.5\]$' '' -- "$WIRT" call -a "$BASICS" app:echo '{"a":[1,2]}' true '"x"' 2.5
+check call_list_arg_not_split_regression 0 '^\[-5,\[1,2\],"--x"\]$' '' -- "$WIRT" call -a "$BASICS" app:echo -5 '[1,2]' --x
 check call_from_other_cwd 0 '^13$' '' -- bash -c "cd / && '$WIRT' call -a '$BASICS' app:add 6 7"
 check test_counts_last_line 0 '6 passed, 0 failed$' '' -- "$WIRT" test -a "$BASICS"
 check test_suite_filter 0 '6 passed, 0 failed$' '' -- "$WIRT" test -a "$BASICS" --suite basics

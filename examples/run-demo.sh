@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The demo: boots examples/hello and calls its functions the way a user would.
+set -euo pipefail
+WIRT=${1:-build/bin/wirt}
+APP=$(dirname "$0")/hello
+run() { echo "\$ wirt $*"; "$WIRT" "$@"; echo; }
+run check -a "$APP"
+run call -a "$APP" demo:greet World
+run call -a "$APP" demo:summarize '[2, 4, 6, 8]'
+run call -a "$APP" demo:main Lua
+echo "\$ wirt call -a $APP demo:greet '\"\"'   # errors come back with their kind"
+"$WIRT" call -a "$APP" demo:greet '""' 2>&1 || echo "(exit $?)"
+echo
+run test -a "$APP"
