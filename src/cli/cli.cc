@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include <CLI/CLI.hpp>
@@ -41,6 +43,12 @@ std::vector<std::string> take_trailing_args(std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Thousands of fibers allocate and free Lua states and stacks in bursts on several threads;
+  // glibc's default trimming then returns memory to the kernel and faults it back in at once.
+  // A fixed mmap threshold and a generous trim threshold keep that churn out of the hot path.
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TOP_PAD, 16 << 20);
   std::vector<std::string> argv_list(argv + 1, argv + argc);
   std::vector<std::string> trailing = take_trailing_args(argv_list);
   CLI::App app{"wirt — a runtime for apps of Lua and WebAssembly registry entries"};

@@ -21,12 +21,27 @@ Result<Nanos> parse_duration(std::string_view text) {
   if (s.empty()) return bad();
   long double total = 0;
   while (!s.empty()) {
+    // Digits with an optional fraction, parsed by hand (strtold is locale-bound and slow).
     size_t i = 0;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == 0) return bad();
-    std::string num(s.substr(0, i));
-    if (num == "." || std::count(num.begin(), num.end(), '.') > 1) return bad();
-    long double value = std::stold(num);
+    long double value = 0, scale_frac = 1;
+    bool digits = false, dot = false;
+    for (; i < s.size(); ++i) {
+      char c = s[i];
+      if (c >= '0' && c <= '9') {
+        digits = true;
+        if (dot) {
+          scale_frac /= 10;
+          value += (c - '0') * scale_frac;
+        } else {
+          value = value * 10 + (c - '0');
+        }
+      } else if (c == '.' && !dot) {
+        dot = true;
+      } else {
+        break;
+      }
+    }
+    if (!digits) return bad();
     s.remove_prefix(i);
     size_t j = 0;
     while (j < s.size() && !std::isdigit(static_cast<unsigned char>(s[j])) && s[j] != '.') ++j;

@@ -19,7 +19,9 @@ namespace {
 constexpr const char* kImportsCache = "wirt.imports";
 constexpr const char* kEnvKey = "wirt.env";
 constexpr const char* kModulesKey = "wirt.modules";
-constexpr size_t kMaxIdleStates = 64;
+// Idle states kept per function: enough to absorb a burst of concurrent calls without
+// rebuilding states, bounded so an idle app does not hold memory forever (~20 KB each).
+constexpr size_t kMaxIdleStates = 256;
 // How often (in VM instructions) a running Lua call checks its deadline.
 constexpr int kHookInstructions = 10000;
 
@@ -77,11 +79,9 @@ int lua_require(lua_State* L) {
   lua_getfield(L, -1, target.c_str());
   if (!lua_isnil(L, -1)) return 1;
   lua_pop(L, 1);
-  const LuaUnit* lib = rt->unit(target);
-  if (!lib) return luaL_error(L, "module '%s' not found (import %s is not a Lua entry)", name, target.c_str());
-  if (luaL_loadbufferx(L, lib->source.data(), lib->source.size(), lib->chunkname.c_str(), "t") != LUA_OK) {
-    return lua_error(L);
-  }
+  const std::string* code = rt->bytecode(target);
+  if (!code) return luaL_error(L, "module '%s' not found (import %s is not a Lua entry)", name, target.c_str());
+  if (luaL_loadbufferx(L, code->data(), code->size(), target.c_str(), "b") != LUA_OK) return lua_error(L);
   lua_call(L, 0, 1);
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
@@ -141,6 +141,7 @@ void open_sandbox(lua_State* L) {
 struct LuaRuntime::Pool {
   LuaUnit unit;
   std::vector<std::string> all_modules;  // own + transitive imports' modules
+  std::string bytecode;                  // the unit's chunk, compiled once at add()
   std::mutex mu;
   std::vector<lua_State*> idle;
   int method_ref = LUA_NOREF;
@@ -163,6 +164,11 @@ const std::vector<std::string>& LuaRuntime::known_modules() {
   return names;
 }
 
+const std::string* LuaRuntime::bytecode(const std::string& id) const {
+  auto it = pools_.find(id);
+  return it == pools_.end() ? nullptr : &it->second->bytecode;
+}
+
 const LuaUnit* LuaRuntime::unit(const std::string& id) const {
   auto it = pools_.find(id);
   return it == pools_.end() ? nullptr : &it->second->unit;
@@ -178,13 +184,22 @@ core::Status LuaRuntime::add(LuaUnit unit) {
       return core::invalid(fmt::format("modules: unknown module '{}' (available: {})", m, fmt::join(known, ", ")));
     }
   }
-  // Compile once now so that syntax errors fail the boot with their line.
+  // Compile once now so that syntax errors fail the boot with their line, and keep the
+  // bytecode (with debug info, for line numbers) so new states skip the parser.
   lua_State* L = luaL_newstate();
   int st = luaL_loadbufferx(L, unit.source.data(), unit.source.size(), unit.chunkname.c_str(), "t");
   std::string err = st == LUA_OK ? "" : lua_tostring(L, -1);
+  std::string bytecode;
+  if (st == LUA_OK) {
+    lua_dump(L, [](lua_State*, const void* p, size_t n, void* out) {
+      static_cast<std::string*>(out)->append(static_cast<const char*>(p), n);
+      return 0;
+    }, &bytecode, /*strip=*/0);
+  }
   lua_close(L);
   if (st != LUA_OK) return core::invalid("Lua syntax error: " + err);
   auto pool = std::make_unique<Pool>();
+  pool->bytecode = std::move(bytecode);
   pool->unit = std::move(unit);
   std::string id = pool->unit.id;
   pools_[id] = std::move(pool);
@@ -263,7 +278,8 @@ core::Result<lua_State*> LuaRuntime::acquire(Pool& pool) {
   sched::CallContext boot_ctx;
   boot_ctx.frame_id = pool.unit.id;
   state_env(s)->call = &boot_ctx;
-  int st = luaL_loadbufferx(s, pool.unit.source.data(), pool.unit.source.size(), pool.unit.chunkname.c_str(), "t");
+  // Our own dump of a chunk we compiled: the only binary chunk a state ever loads.
+  int st = luaL_loadbufferx(s, pool.bytecode.data(), pool.bytecode.size(), pool.unit.chunkname.c_str(), "b");
   if (st == LUA_OK) st = lua_pcall(s, 0, 1, 0);
   state_env(s)->call = nullptr;
   if (st != LUA_OK) {

@@ -47,6 +47,8 @@ class LuaRuntime {
   sched::Scheduler* scheduler() const { return scheduler_; }
   const sched::FunctionTable* functions() const { return functions_; }
   const LuaUnit* unit(const std::string& id) const;
+  // The compiled chunk of unit `id` (a Lua binary chunk), or nullptr.
+  const std::string* bytecode(const std::string& id) const;
 
   // Names accepted in `modules:`.
   static const std::vector<std::string>& known_modules();

@@ -59,7 +59,9 @@ class StackPool {
   }
 
  private:
-  static constexpr size_t kMaxFree = 256;
+  // Enough free stacks to absorb bursts of thousands of fibers without mmap/munmap churn;
+  // only their touched pages are resident.
+  static constexpr size_t kMaxFree = 2048;
   static size_t page() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
   static size_t round_up(size_t n) { return (n + page() - 1) / page() * page(); }
   size_t size_;
