@@ -1,0 +1,54 @@
+// fs.directory entries (reference-platform §2 "fs.directory") and the registry of filesystems
+// that function.wasm (`fs:`) and WASI mounts look up by entry id.
+//
+// A Directory confines every path to its root: `..` and symlinks that would leave the root are
+// refused. `mode` is an octal string; only the owner bits count (0400 read, 0200 write), so
+// "0555" gives a read-only filesystem. Immutable after boot: safe to share between threads.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "registry/entry.h"
+
+namespace wirt::host {
+
+class Directory {
+ public:
+  Directory(std::string id, std::filesystem::path root, bool readable, bool writable)
+      : id_(std::move(id)), root_(std::move(root)), readable_(readable), writable_(writable) {}
+
+  const std::string& id() const { return id_; }
+  const std::filesystem::path& root() const { return root_; }
+  bool readable() const { return readable_; }
+  bool writable() const { return writable_; }
+
+  // The host path for `path` inside this filesystem ("/x.wasm" and "x.wasm" alike), after
+  // resolving symlinks; Invalid when it would leave the root.
+  core::Result<std::filesystem::path> resolve(std::string_view path) const;
+  // Reads a whole file (NotFound when missing, PermissionDenied when not readable).
+  core::Result<std::string> read_file(std::string_view path) const;
+
+ private:
+  std::string id_;
+  std::filesystem::path root_;
+  bool readable_;
+  bool writable_;
+};
+
+class FsRegistry {
+ public:
+  // Validates an fs.directory entry and adds it. Relative `directory` paths resolve against
+  // `app_root` (DESIGN §1.1), whatever the process's current folder is.
+  core::Status add(const registry::Entry& entry, const std::filesystem::path& app_root);
+  // nullptr when there is no filesystem with that id.
+  const Directory* find(const std::string& id) const;
+
+ private:
+  std::map<std::string, std::shared_ptr<const Directory>> dirs_;
+};
+
+}  // namespace wirt::host

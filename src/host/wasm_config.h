@@ -1,0 +1,68 @@
+// Configuration of function.wat, function.wasm and process.wasm entries, with the reference's
+// fields, defaults and validation messages (reference-wasm-runtime §1.2–1.3, §4.1) plus wirt's
+// additions (limits.max_memory_mb, pool.worker_class). Plain data.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "registry/entry.h"
+
+namespace wirt::host {
+
+struct PoolConfig {
+  std::string type;  // "" (auto), inline, lazy, static, adaptive
+  int64_t size = 0, workers = 0, buffer = 0, max_size = 0;
+  bool warm_start = false;
+  std::string worker_class;  // "" or "wasm" (docs-only in the reference; see pool.h)
+};
+
+// What a pool config resolves to (reference-wasm-runtime §4.1).
+struct PoolPlan {
+  std::string type;     // inline | lazy | static | adaptive
+  size_t max = 1;       // most instances alive at once
+  size_t initial = 0;   // instances created at boot
+  size_t queue = 0;     // static/adaptive queue capacity (informational: callers wait, never fail)
+};
+
+struct WasiEnv {
+  std::string id, name;
+  bool required = false;
+};
+struct WasiMount {
+  std::string fs, guest;
+  bool read_only = false;
+};
+struct WasiConfig {
+  std::vector<std::string> args;
+  std::string cwd;
+  std::vector<WasiEnv> env;
+  std::vector<WasiMount> mounts;
+};
+
+struct WasmConfig {
+  std::string kind;    // function.wat | function.wasm | process.wasm
+  std::string source;  // function.wat
+  std::string fs, path, hash;  // function.wasm / process.wasm
+  std::string method;
+  std::string wit;
+  std::string transport = "payload";  // payload | wasi-http
+  std::vector<std::string> imports;
+  WasiConfig wasi;
+  PoolConfig pool;
+  int64_t max_execution_ms = 0;  // 0 = no limit
+  int64_t max_memory_mb = 0;     // 0 = the wasm32 maximum (4 GiB)
+};
+
+// Reads and validates an entry's config. Errors are Invalid with the reference's text:
+// "failed to unpack <kind> config: invalid configuration: <rule message>".
+core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry);
+PoolPlan plan_pool(const PoolConfig& pool);
+// Verifies `bytes` against "sha256:<hex>" (hex compared case-insensitively).
+core::Status verify_hash(std::string_view bytes, std::string_view spec);
+// Lowercase hex sha256 of bytes.
+std::string sha256_hex(std::string_view bytes);
+
+}  // namespace wirt::host

@@ -1,0 +1,115 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/json.h"
+#include "host/fs_registry.h"
+#include "host/wasm_config.h"
+
+using namespace wirt;
+namespace fs = std::filesystem;
+
+namespace {
+
+registry::Entry entry(const std::string& kind, const std::string& json) {
+  registry::Entry e;
+  e.id = registry::EntryId::parse("t:f");
+  e.kind = kind;
+  auto v = core::from_json(json);
+  EXPECT_TRUE(v.ok()) << json;
+  e.data = *v;
+  return e;
+}
+
+std::string config_error(const std::string& kind, const std::string& json) {
+  auto c = host::parse_wasm_config(entry(kind, json));
+  return c ? "" : c.error().message();
+}
+
+}  // namespace
+
+TEST(WasmConfig, ValidationMessagesFollowTheReferenceOrder) {
+  const std::string wat = "function.wat";
+  const std::string wasm = "function.wasm";
+  auto inner = [](const std::string& m) { return "failed to unpack function.wat config: invalid configuration: " + m; };
+  EXPECT_EQ(config_error(wat, R"({"method":"f"})"), inner("source is required"));
+  EXPECT_EQ(config_error(wat, R"({"source":"module-text"})"), inner("method is required"));
+  EXPECT_NE(config_error(wasm, R"({"method":"f"})").find("fs is required"), std::string::npos);
+  EXPECT_NE(config_error(wasm, R"({"fs":"a:b","method":"f"})").find("path is required"), std::string::npos);
+  EXPECT_NE(config_error(wasm, R"({"fs":"a:b","path":"/x","method":"f"})").find("hash is required"), std::string::npos);
+  const std::string base = R"("source":"module-text","method":"f")";
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"transport":"grpc"})"), inner("invalid transport type"));
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"pool":{"size":-1}})"), inner("pool values cannot be negative"));
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"pool":{"type":"huge"}})"), inner("invalid pool type"));
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"pool":{"type":"inline","workers":2}})"),
+            inner("pool.size must be greater than 0 for non-flex pools"));
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"limits":{"max_execution_ms":-5}})"),
+            inner("limits.max_execution_ms cannot be negative"));
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"wasi":{"cwd":"rel"}})"), inner("wasi.cwd must be absolute"));
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"wasi":{"env":[{"id":"a:x","name":"A"},{"id":"a:y","name":" A "}]}})"),
+            inner("wasi.env[].name must be unique"));
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"wasi":{"mounts":[{"fs":"a:d","guest":"data"}]}})"),
+            inner("wasi.mounts[].guest must be absolute"));
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"wasi":{"mounts":[{"fs":"a:d","guest":"/d"},{"fs":"a:e","guest":"/x/../d/"}]}})"),
+            inner("wasi.mounts[].guest must be unique"));
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"imports":["wasi:"]})"), inner("import :name cannot be empty"));
+  EXPECT_NE(config_error(wat, "{" + base + R"(,"pool":"big"})").find("failed to unpack wasm config: pool: expected a map"),
+            std::string::npos);
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"pool":{"type":"static"},"transport":"wasi-http"})"), "");
+}
+
+TEST(WasmConfig, PoolPlansFollowTheReferenceDefaults) {
+  auto plan = [](const std::string& json) {
+    return host::plan_pool(host::parse_wasm_config(entry("function.wat", R"({"source":"x","method":"f","pool":)" + json + "}"))->pool);
+  };
+  EXPECT_EQ(plan("{}").type, "lazy");
+  EXPECT_EQ(plan("{}").max, 100u);
+  EXPECT_EQ(plan(R"({"type":"lazy"})").max, 16u);
+  EXPECT_EQ(plan(R"({"type":"static"})").max, 8u);
+  EXPECT_EQ(plan(R"({"type":"static","workers":3})").queue, 192u);
+  EXPECT_EQ(plan(R"({"type":"adaptive","max_size":4})").max, 4u);
+  EXPECT_EQ(plan(R"({"type":"inline"})").max, 1u);
+  EXPECT_EQ(plan(R"({"size":2})").type, "inline");
+  EXPECT_EQ(plan(R"({"workers":2,"size":2})").type, "static");
+  EXPECT_EQ(plan(R"({"max_size":7})").max, 7u);
+}
+
+TEST(WasmConfig, HashVerification) {
+  const std::string hex = host::sha256_hex("abc");
+  EXPECT_EQ(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_TRUE(host::verify_hash("abc", "sha256:" + hex).ok());
+  std::string upper = hex;
+  for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  EXPECT_TRUE(host::verify_hash("abc", "sha256:" + upper).ok()) << "hex compares case-insensitively";
+  EXPECT_EQ(host::verify_hash("abc", "nocolon").error().message(), "invalid hash format: nocolon");
+  EXPECT_EQ(host::verify_hash("abc", "md5:00").error().message(), "unsupported hash algorithm: md5");
+  auto bad = host::verify_hash("abd", "sha256:" + hex);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message().rfind("hash verification failed: hash mismatch: expected " + hex + ", got ", 0), 0u);
+}
+
+TEST(FsDirectory, ConfinesPathsAndHonoursMode) {
+  fs::path root = fs::temp_directory_path() / ("wirt-fs-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "app" / "assets");
+  std::ofstream(root / "app" / "assets" / "m.wasm") << "bytes";
+  std::ofstream(root / "secret") << "no";
+  fs::create_symlink(root / "secret", root / "app" / "assets" / "link");
+  registry::Entry e = entry("fs.directory", R"({"directory":"./assets","mode":"0555"})");
+  e.id = registry::EntryId::parse("t:assets");
+  host::FsRegistry reg;
+  ASSERT_TRUE(reg.add(e, root / "app").ok());
+  const host::Directory* d = reg.find("t:assets");
+  ASSERT_NE(d, nullptr);
+  EXPECT_FALSE(d->writable());
+  EXPECT_EQ(*d->read_file("/m.wasm"), "bytes");
+  EXPECT_EQ(d->read_file("/nope.wasm").error().kind(), core::ErrorKind::NotFound);
+  EXPECT_EQ(d->read_file("../../secret").error().kind(), core::ErrorKind::Invalid);
+  EXPECT_EQ(d->read_file("/link").error().kind(), core::ErrorKind::Invalid) << "symlink out of the root";
+  registry::Entry missing = entry("fs.directory", R"({"directory":"./nope"})");
+  EXPECT_EQ(reg.add(missing, root / "app").error().kind(), core::ErrorKind::NotFound);
+  EXPECT_EQ(reg.add(entry("fs.directory", R"({"directory":"./assets","mode":"rw"})"), root / "app").error().kind(),
+            core::ErrorKind::Invalid);
+  fs::remove_all(root);
+}
