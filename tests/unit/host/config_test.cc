@@ -61,13 +61,15 @@ TEST(WasmConfig, ValidationMessagesFollowTheReferenceOrder) {
 
 TEST(WasmConfig, PoolPlansFollowTheReferenceDefaults) {
   auto plan = [](const std::string& json) {
-    return host::plan_pool(host::parse_wasm_config(entry("function.wat", R"({"source":"x","method":"f","pool":)" + json + "}"))->pool);
+    auto c = host::parse_wasm_config(entry("function.wat", R"({"source":"x","method":"f","pool":)" + json + "}"));
+    EXPECT_TRUE(c.ok()) << json << ": " << c.error().message();
+    return c ? host::plan_pool(c->pool) : host::PoolPlan{};
   };
   EXPECT_EQ(plan("{}").type, "lazy");
   EXPECT_EQ(plan("{}").max, 100u);
   EXPECT_EQ(plan(R"({"type":"lazy"})").max, 16u);
   EXPECT_EQ(plan(R"({"type":"static"})").max, 8u);
-  EXPECT_EQ(plan(R"({"type":"static","workers":3})").queue, 192u);
+  EXPECT_EQ(plan(R"({"type":"static","workers":3,"size":3})").queue, 192u);
   EXPECT_EQ(plan(R"({"type":"adaptive","max_size":4})").max, 4u);
   EXPECT_EQ(plan(R"({"type":"inline"})").max, 1u);
   EXPECT_EQ(plan(R"({"size":2})").type, "inline");
