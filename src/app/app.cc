@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "app/lua_kinds.h"
+#include "app/wasm_kinds.h"
 #include "core/log.h"
 #include "registry/topo.h"
 
@@ -25,7 +26,7 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
   app->scheduler_ = std::make_unique<sched::Scheduler>(sched::SchedulerOptions{options.threads});
   app->lua_ = std::make_unique<lua::LuaRuntime>(app->scheduler_.get(), &app->functions_);
   std::vector<core::Error> found;
-  auto st = app->build(&found);
+  auto st = app->build(options, &found);
   if (!st) {
     if (problems) problems->insert(problems->end(), found.begin(), found.end());
     return found.empty() ? std::move(st).error() : found.front();
@@ -44,7 +45,7 @@ const registry::Entry* App::find(const std::string& id) const {
   return nullptr;
 }
 
-core::Status App::build(std::vector<core::Error>* problems) {
+core::Status App::build(const BootOptions& options, std::vector<core::Error>* problems) {
   auto order = registry::dependency_order(entries_);
   if (!order) {
     problems->push_back(order.error());
@@ -56,10 +57,13 @@ core::Status App::build(std::vector<core::Error>* problems) {
     problems->push_back(std::move(named));
   };
   LuaKinds lua_kinds(lua_.get(), &functions_);
+  wasm_ = std::make_unique<WasmKinds>(paths_.root, &functions_, options.engine);
   for (const registry::Entry* e : *order) {
     core::Status st;
     if (lua_kinds.handles(e->kind)) {
       st = lua_kinds.add(*e);
+    } else if (wasm_->handles(e->kind)) {
+      st = wasm_->add(*e);
     } else {
       // Kinds without a handler are stored, as the reference does (reference-platform §1.1).
       core::log_debug("entry {}: kind {} has no handler; stored only", e->id.str(), e->kind);

@@ -15,6 +15,7 @@
 
 #include "core/result.h"
 #include "core/value.h"
+#include "host/wasm_function.h"
 #include "lua/runtime.h"
 #include "registry/entry.h"
 #include "registry/loader.h"
@@ -23,8 +24,11 @@
 
 namespace wirt::app {
 
+class WasmKinds;
+
 struct BootOptions {
   size_t threads = 0;  // worker threads; 0 = number of cores
+  host::EngineSettings engine;
 };
 
 class App {
@@ -47,13 +51,14 @@ class App {
 
  private:
   App() = default;
-  core::Status build(std::vector<core::Error>* problems);
+  core::Status build(const BootOptions& options, std::vector<core::Error>* problems);
 
   registry::AppPaths paths_;
   std::vector<registry::Entry> entries_;
   std::unique_ptr<sched::Scheduler> scheduler_;
   sched::FunctionTable functions_;
   std::unique_ptr<lua::LuaRuntime> lua_;
+  std::unique_ptr<WasmKinds> wasm_;
 };
 
 // Function kinds that `wirt call` / `wirt test` can run.

@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
   CLI::App* check = app.add_subcommand("check", "load and validate the app; list every problem");
   add_common(check);
 
+  CLI::App* compile = app.add_subcommand("compile", "compile every WASM entry into the native-code cache (tier 2)");
+  add_common(compile);
+
   std::string run_name;
   CLI::App* run = app.add_subcommand("run", "run services until a signal, run a command (NAME ARGS...), or `run list`");
   add_common(run);
@@ -97,6 +100,7 @@ int main(int argc, char** argv) {
   if (*call) return cmd_call(opts, id, trailing);
   if (*test) return cmd_test(opts, suite);
   if (*check) return cmd_check(opts);
+  if (*compile) return cmd_compile(opts);
   if (*run) {
     std::vector<std::string> run_args;
     if (!run_name.empty()) run_args.push_back(run_name);

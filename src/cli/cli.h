@@ -17,6 +17,7 @@ struct CommonOptions {
 int cmd_call(const CommonOptions& opts, const std::string& id, const std::vector<std::string>& args);
 int cmd_test(const CommonOptions& opts, const std::string& suite);
 int cmd_check(const CommonOptions& opts);
+int cmd_compile(const CommonOptions& opts);
 int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args);
 
 }  // namespace wirt::cli

@@ -21,9 +21,10 @@ void print_error(const core::Error& e) {
 }
 
 // Boots the app, printing every problem; nullptr on failure.
-std::unique_ptr<app::App> boot_or_report(const CommonOptions& opts) {
+std::unique_ptr<app::App> boot_or_report(const CommonOptions& opts, host::EngineSettings engine = {}) {
   std::vector<core::Error> problems;
-  auto booted = app::App::boot(opts.app_dir, app::BootOptions{static_cast<size_t>(std::max(0, opts.threads))}, &problems);
+  app::BootOptions boot{static_cast<size_t>(std::max(0, opts.threads)), std::move(engine)};
+  auto booted = app::App::boot(opts.app_dir, boot, &problems);
   if (booted) return std::move(*booted);
   if (problems.empty()) problems.push_back(booted.error());
   for (const auto& p : problems) print_error(p);
@@ -102,6 +103,26 @@ int cmd_check(const CommonOptions& opts) {
   auto app = boot_or_report(opts);
   if (!app) return 1;
   fmt::print("ok: {} entries in {}\n", app->entries().size(), app->paths().root.string());
+  return 0;
+}
+
+int cmd_compile(const CommonOptions& opts) {
+  int count = 0;
+  host::EngineSettings engine;
+  engine.tier2_sync = true;
+  auto last = std::chrono::steady_clock::now();
+  engine.on_compiled = [&](const std::string& id, const wasm::Module& m) {
+    ++count;
+    auto now = std::chrono::steady_clock::now();
+    double ms = std::chrono::duration<double, std::milli>(now - last).count();
+    last = now;
+    fmt::print("[{}] {}: tier {}{} ({:.0f} ms)\n", count, id, m.tier(),
+               m.tier() == 2 ? "" : " (no C compiler: tier 1 only)", ms);
+    std::fflush(stdout);
+  };
+  auto app = boot_or_report(opts, engine);
+  if (!app) return 1;
+  fmt::print("compiled {} module{} into the cache\n", count, count == 1 ? "" : "s");
   return 0;
 }
 

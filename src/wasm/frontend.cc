@@ -168,7 +168,10 @@ void collect_interface(const wabt::Module& m, Translation* out) {
         info.kind = ExternKind::Func;
         info.type = to_func_type(m.GetFunc(exp->var)->decl.sig);
         break;
-      case wabt::ExternalKind::Table: info.kind = ExternKind::Table; break;
+      case wabt::ExternalKind::Table:
+        info.kind = ExternKind::Table;
+        info.table_elem = to_val_type(m.GetTable(exp->var)->elem_type);
+        break;
       case wabt::ExternalKind::Memory: info.kind = ExternKind::Memory; break;
       case wabt::ExternalKind::Global: {
         const auto* g = m.GetGlobal(exp->var);
@@ -245,6 +248,18 @@ core::Result<Translation> translate(std::span<const uint8_t> binary, std::string
   out.binary.assign(binary.begin(), binary.end());
   out.sha256 = sha256_hex(binary);
   collect_interface(*module, &out);
+  // wasm2c names an import after (module, name) only: the same pair imported with two
+  // different types cannot be expressed in C (the C writer aborts the process).
+  for (size_t i = 0; i < out.imports.size(); i++)
+    for (size_t j = 0; j < i; j++) {
+      const auto &a = out.imports[i], &b = out.imports[j];
+      if (a.module == b.module && a.name == b.name &&
+          (a.kind != b.kind || !(a.type == b.type) || a.global_type != b.global_type))
+        return core::invalid(fmt::format(
+            "{}: imports {}#{} twice with different types, which wirt cannot run (wasm2c "
+            "1.0.32 cannot translate it)",
+            name, a.module, a.name));
+    }
 
   if (out.has_memory) {
     auto field = std::make_unique<wabt::ExportModuleField>();

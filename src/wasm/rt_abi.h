@@ -17,7 +17,7 @@
 #ifndef WIRT_RT_ABI_H_
 #define WIRT_RT_ABI_H_
 
-#define WIRT_ABI_VERSION 3u
+#define WIRT_ABI_VERSION 4u
 
 #ifdef __cplusplus
 extern "C" {
@@ -99,11 +99,15 @@ typedef struct {
  * reaches it from the `instance` pointer every function has, with no thread-local access
  * (libtcc has none). It is also what generated code passes to imports as the
  * `struct Z_<module>_instance_t*` "import environment". */
-typedef struct {
+typedef struct wirt_instance_header {
+  /* Points to this header. wasm2c 1.0.32 calls an import directly with the environment
+   * pointer (= the header) but, when the import sits in a table, with the address of the
+   * instance field that holds it; dereferencing once gives the header in both cases. */
+  struct wirt_instance_header* self;
   uintptr_t stack_limit;    /* a wasm function whose frame is below this traps: exhaustion */
   wirt_import_slot* imports;
   void* owner;              /* the C++ wirt::wasm::Instance */
-  uintptr_t reserved[5];    /* keeps the size 64 bytes: the instance struct stays aligned */
+  uintptr_t reserved[4];    /* keeps the size 64 bytes: the instance struct stays aligned */
 } wirt_instance_header;
 
 /* Runtime entry points, filled by the C++ side. */

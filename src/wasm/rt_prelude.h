@@ -22,6 +22,7 @@ typedef _Bool bool;
 #define true 1
 #define false 0
 #define NULL ((void*)0)
+#define offsetof(type, member) ((size_t) & (((type*)0)->member))
 #define INT8_MIN (-128)
 #define INT16_MIN (-32767 - 1)
 #define INT32_MIN (-2147483647 - 1)
@@ -30,6 +31,8 @@ typedef _Bool bool;
 #define INT64_MIN (-9223372036854775807LL - 1)
 #define INT64_MAX 9223372036854775807LL
 #define UINT64_MAX 0xffffffffffffffffULL
+
+/* @WIRT_ABI@ (rt_abi.h is inserted here) */
 
 #define WASM_RT_H_ 1
 #define WASM_RT_MEMCHECK_SIGNAL_HANDLER WIRT_GUARD_PAGES
@@ -62,6 +65,10 @@ typedef _Bool bool;
 #define nearbyintf __builtin_nearbyintf
 #define fabs __builtin_fabs
 #define fabsf __builtin_fabsf
+#define copysign __builtin_copysign
+#define copysignf __builtin_copysignf
+#define WIRT_FNEG(x) (-(x))
+#define WIRT_DNEG(x) (-(x))
 #define signbit(x) __builtin_signbit(x)
 #define isnan(x) __builtin_isnan(x)
 #define NAN __builtin_nanf("")
@@ -82,6 +89,7 @@ double ceil(double); float ceilf(float);
 double trunc(double); float truncf(float);
 double nearbyint(double); float nearbyintf(float);
 double fabs(double); float fabsf(float);
+double copysign(double, double); float copysignf(float, float);
 /* Plain loads and stores instead of a memcpy call per wasm memory access (tcc folds the
  * constant size test, leaving one move). */
 #define wasm_rt_memcpy(d, s, n)                                              \
@@ -99,6 +107,20 @@ static float wirt_nanf(void) {
   union { uint32_t u; float f; } v;
   v.u = 0x7fc00000u;
   return v.f;
+}
+/* tcc negates floats arithmetically, which does not keep NaN payloads; wasm's neg only flips
+ * the sign bit (WebAssembly 2.0 §4.3.3 fneg). */
+static float WIRT_FNEG(float x) {
+  union { float f; uint32_t u; } v;
+  v.f = x;
+  v.u ^= 0x80000000u;
+  return v.f;
+}
+static double WIRT_DNEG(double x) {
+  union { double d; uint64_t u; } v;
+  v.d = x;
+  v.u ^= 0x8000000000000000ULL;
+  return v.d;
 }
 #define signbit(x) wirt_signbit(x)
 #define isnan(x) ((x) != (x))

@@ -30,6 +30,7 @@ struct ExportInfo {
   FuncType type;           // functions only
   ValType global_type{};   // globals only
   bool global_mutable = false;
+  ValType table_elem = ValType::FuncRef;  // tables only
 };
 
 struct ImportInfo {

@@ -30,6 +30,12 @@ class TempApp {
   fs::path dir_;
 };
 
+app::BootOptions two_threads() {
+  app::BootOptions o;
+  o.threads = 2;
+  return o;
+}
+
 }  // namespace
 
 TEST(Boot, CallsALuaFunction) {
@@ -37,7 +43,7 @@ TEST(Boot, CallsALuaFunction) {
 entries:
   - {name: add, kind: function.lua, source: "return {add=function(a,b) return a+b end}", method: add}
 )");
-  auto booted = app::App::boot(app.dir(), {2});
+  auto booted = app::App::boot(app.dir(), two_threads());
   ASSERT_TRUE(booted.ok()) << booted.error().message();
   auto r = (*booted)->call("t:add", {core::Value(6), core::Value(7)});
   ASSERT_TRUE(r.ok());
@@ -53,7 +59,7 @@ entries:
   - {name: bad_import, kind: function.lua, source: "return {f=function() end}", method: f, imports: {x: t:missing}}
 )");
   std::vector<core::Error> problems;
-  auto booted = app::App::boot(app.dir(), {2}, &problems);
+  auto booted = app::App::boot(app.dir(), two_threads(), &problems);
   ASSERT_FALSE(booted.ok());
   ASSERT_GE(problems.size(), 2u);
   std::string all;
@@ -68,7 +74,7 @@ entries:
   - {name: lib, kind: library.lua, source: "counter = (counter or 0) + 1; return {n=function() return counter end}"}
   - {name: f, kind: function.lua, source: "local l = require('lib'); local l2 = require('lib'); return {f=function() return l.n() + (l == l2 and 0 or 100) end}", method: f, imports: {lib: t:lib}}
 )");
-  auto booted = app::App::boot(app.dir(), {2});
+  auto booted = app::App::boot(app.dir(), two_threads());
   ASSERT_TRUE(booted.ok()) << booted.error().message();
   auto r = (*booted)->call("t:f", {});
   ASSERT_TRUE(r.ok()) << r.error().message();
@@ -80,7 +86,7 @@ TEST(Boot, CpuBoundLuaStopsAtTheDeadline) {
 entries:
   - {name: spin, kind: function.lua, source: "return {f=function() while true do end end}", method: f}
 )");
-  auto booted = app::App::boot(app.dir(), {2});
+  auto booted = app::App::boot(app.dir(), two_threads());
   ASSERT_TRUE(booted.ok());
   sched::CallContext ctx;
   ctx.deadline = sched::CallContext::Clock::now() + std::chrono::milliseconds(50);

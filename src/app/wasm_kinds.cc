@@ -1,0 +1,23 @@
+#include "app/wasm_kinds.h"
+
+namespace wirt::app {
+
+bool WasmKinds::handles(const std::string& kind) const {
+  return kind == "fs.directory" || kind == "function.wat" || kind == "function.wasm" || kind == "process.wasm";
+}
+
+core::Status WasmKinds::add(const registry::Entry& entry) {
+  if (entry.kind == "fs.directory") return fs_.add(entry, app_root_);
+  auto config = host::parse_wasm_config(entry);
+  if (!config) return std::move(config).error();
+  if (entry.kind == "process.wasm") return {};  // run by process hosts (not supported yet)
+  auto fn = host::WasmFunction::load(entry, std::move(*config), fs_, settings_);
+  if (!fn) return std::move(fn).error();
+  std::string id = entry.id.str();
+  std::shared_ptr<host::WasmFunction> f = *fn;
+  functions_by_id_[id] = f;
+  functions_->add(id, [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); });
+  return {};
+}
+
+}  // namespace wirt::app

@@ -1,0 +1,219 @@
+#include "host/wasm_function.h"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "component/wit_parser.h"
+#include "wasi/guest_env.h"
+#include "wasi/preview1.h"
+
+namespace wirt::host {
+
+namespace {
+
+bool is_component_binary(std::string_view b) {
+  // Components use layer 1 in the version field: bytes 4..8 = 0d 00 01 00 (Binary.md "preamble").
+  return b.size() >= 8 && b.substr(0, 4) == std::string_view("\0asm", 4) &&
+         static_cast<unsigned char>(b[6]) == 0x01;
+}
+
+std::string callable_exports(const wasm::Module& m) {
+  std::vector<std::string> names;
+  for (const auto& e : m.exports())
+    if (e.kind == wasm::ExternKind::Func) names.push_back(e.name);
+  return names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "));
+}
+
+// Core value <-> Value for modules without `wit:` (core types map to s32/s64/f32/f64).
+core::Result<uint64_t> to_core(const core::Value& v, wasm::ValType t, size_t index) {
+  auto where = [&] { return fmt::format("argument {}", index + 1); };
+  if (t == wasm::ValType::F32 || t == wasm::ValType::F64) {
+    if (!v.is_number()) return core::invalid(fmt::format("{}: expected a number, got {}", where(), v.type_name()));
+    double d = v.as_number();
+    if (t == wasm::ValType::F64) {
+      uint64_t bits;
+      std::memcpy(&bits, &d, 8);
+      return bits;
+    }
+    float f = static_cast<float>(d);
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    return uint64_t{bits};
+  }
+  if (t != wasm::ValType::I32 && t != wasm::ValType::I64) {
+    return core::invalid(fmt::format("{}: reference types cannot be passed", where()));
+  }
+  int64_t i;
+  if (v.is_int()) {
+    i = v.as_int();
+  } else if (v.is_float() && v.as_float() == static_cast<double>(static_cast<int64_t>(v.as_float()))) {
+    i = static_cast<int64_t>(v.as_float());
+  } else if (v.is_bool()) {
+    i = v.as_bool() ? 1 : 0;
+  } else {
+    return core::invalid(fmt::format("{}: expected an integer, got {}", where(), v.type_name()));
+  }
+  if (t == wasm::ValType::I32) {
+    if (i < INT32_MIN || i > int64_t{UINT32_MAX}) {
+      return core::invalid(fmt::format("{}: value {} out of range for i32", where(), i));
+    }
+    return uint64_t{static_cast<uint32_t>(i)};
+  }
+  return static_cast<uint64_t>(i);
+}
+
+core::Value from_core(uint64_t bits, wasm::ValType t) {
+  switch (t) {
+    case wasm::ValType::I32: return core::Value(int64_t{static_cast<int32_t>(static_cast<uint32_t>(bits))});
+    case wasm::ValType::I64: return core::Value(static_cast<int64_t>(bits));
+    case wasm::ValType::F32: {
+      float f;
+      uint32_t b = static_cast<uint32_t>(bits);
+      std::memcpy(&f, &b, 4);
+      return core::Value(static_cast<double>(f));
+    }
+    case wasm::ValType::F64: {
+      double d;
+      std::memcpy(&d, &bits, 8);
+      return core::Value(d);
+    }
+    default: return core::Value();
+  }
+}
+
+}  // namespace
+
+core::Result<ModuleBytes> read_module_bytes(const WasmConfig& config, const FsRegistry& fs) {
+  ModuleBytes out;
+  if (config.kind == "function.wat") {
+    out.bytes = config.source;
+    out.wat = true;
+    return out;
+  }
+  const Directory* dir = fs.find(config.fs);
+  if (!dir) return core::not_found(fmt::format("filesystem not found: {}", config.fs));
+  auto bytes = dir->read_file(config.path);
+  if (!bytes) return std::move(bytes).error();
+  WIRT_TRY(verify_hash(*bytes, config.hash));
+  out.is_component = is_component_binary(*bytes);
+  out.bytes = std::move(*bytes);
+  return out;
+}
+
+core::Result<std::shared_ptr<WasmFunction>> WasmFunction::load(const registry::Entry& entry, WasmConfig config,
+                                                               const FsRegistry& fs, const EngineSettings& settings) {
+  auto bytes = read_module_bytes(config, fs);
+  if (!bytes) return std::move(bytes).error();
+  if (bytes->is_component) {
+    return core::invalid("components are not supported yet in this version (core modules only)");
+  }
+  std::shared_ptr<WasmFunction> fn(new WasmFunction());
+  fn->id_ = entry.id.str();
+  wasm::CompileOptions opts;
+  opts.name = fn->id_;
+  opts.tier2_sync = settings.tier2_sync;
+  auto module = bytes->wat ? wasm::Module::compile_wat(bytes->bytes, opts)
+                           : wasm::Module::compile_binary(
+                                 std::span(reinterpret_cast<const uint8_t*>(bytes->bytes.data()), bytes->bytes.size()), opts);
+  if (!module) {
+    core::Error e = std::move(module).error();
+    return e.wrap(bytes->wat ? "failed to load wat module" : "failed to load wasm module");
+  }
+  fn->module_ = std::move(*module);
+  if (settings.on_compiled) settings.on_compiled(fn->id_, *fn->module_);
+  fn->config_ = std::move(config);
+  WIRT_TRY(fn->check_method());
+  // Core modules get wasi_snapshot_preview1 (reference-wasm-runtime §7.4); any other import
+  // stays unresolved and traps, naming itself, if called.
+  wasi::define_preview1(fn->linker_, fn->module_->imports());
+  fn->linker_.allow_unresolved_imports(true);
+  fn->pool_ = std::make_unique<InstancePool>(plan_pool(fn->config_.pool), [f = fn.get()] { return f->new_instance(); });
+  // Instantiating once now catches link and start-function failures at boot.
+  auto probe = fn->new_instance();
+  if (!probe) return std::move(probe).error();
+  WIRT_TRY(fn->pool_->warm());
+  return fn;
+}
+
+core::Status WasmFunction::check_method() {
+  const std::string& method = config_.method;
+  export_index_ = module_->export_index(method);
+  if (export_index_ < 0 || module_->exports()[export_index_].kind != wasm::ExternKind::Func) {
+    return core::invalid(fmt::format("method {} is not an exported function (callable exports: {})", method,
+                                     callable_exports(*module_)));
+  }
+  if (config_.wit.empty()) return {};
+  auto set = component::parse_wit_functions(config_.wit);
+  if (!set) return core::Error(std::move(set).error()).wrap("wit");
+  wit_ = std::make_shared<const component::FunctionSet>(std::move(*set));
+  sig_ = wit_->find(method);
+  if (!sig_) {
+    return core::invalid(fmt::format("method {} is not declared in wit: (declared: {})", method, wit_->names()));
+  }
+  return check_signature();
+}
+
+core::Result<std::unique_ptr<wasm::Instance>> WasmFunction::new_instance() {
+  wasm::Limits limits;
+  if (config_.max_memory_mb > 0) limits.max_memory_pages = static_cast<uint32_t>(config_.max_memory_mb * 16);
+  limits.max_execution_ms = static_cast<uint32_t>(config_.max_execution_ms);
+  return wasm::Instance::create(module_, linker_, limits);
+}
+
+core::Result<core::Value> WasmFunction::call(const sched::CallContext& ctx, const core::Array& args) {
+  (void)ctx;
+  auto lease = pool_->acquire();
+  if (!lease) return std::move(lease).error();
+  wasm::Instance& inst = **lease;
+  wasi::GuestEnv env;
+  env.entry_id = id_;
+  env.args = config_.wasi.args;
+  inst.user_data = &env;
+  auto r = sig_ ? call_typed(inst, args) : call_untyped(inst, args);
+  inst.user_data = nullptr;
+  env.flush_output(true);
+  if (!r) {
+    core::Error e = std::move(r).error();
+    if (auto code = wasi::exit_code_of(e)) {
+      if (*code == 0) return core::Value();  // exit(0) is success
+    }
+    if (e.kind() == core::ErrorKind::Internal || e.kind() == core::ErrorKind::Timeout) {
+      e.wrap(fmt::format("failed to call wasm method: {}", config_.method));
+    }
+    return e;
+  }
+  return r;
+}
+
+core::Result<core::Value> WasmFunction::call_untyped(wasm::Instance& inst, const core::Array& args) {
+  const wasm::FuncType& type = module_->exports()[export_index_].type;
+  if (args.size() != type.params.size()) {
+    return core::invalid(fmt::format("{} expects {} argument{}, got {}", config_.method, type.params.size(),
+                                     type.params.size() == 1 ? "" : "s", args.size()));
+  }
+  std::vector<uint64_t> flat(type.params.size());
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto v = to_core(args[i], type.params[i], i);
+    if (!v) return std::move(v).error();
+    flat[i] = *v;
+  }
+  std::vector<uint64_t> results(type.results.size());
+  WIRT_TRY(inst.call(export_index_, flat, results));
+  if (results.empty()) return core::Value();
+  if (results.size() == 1) return from_core(results[0], type.results[0]);
+  core::Array out;
+  for (size_t i = 0; i < results.size(); ++i) out.push_back(from_core(results[i], type.results[i]));
+  return core::Value(std::move(out));
+}
+
+// The canonical-ABI path lands with src/component's lift/lower; until then `wit:` is refused
+// at load rather than guessed at.
+core::Status WasmFunction::check_signature() {
+  return core::invalid("wit: typed signatures are not supported yet in this build (omit wit: to call with core types)");
+}
+core::Result<core::Value> WasmFunction::call_typed(wasm::Instance& inst, const core::Array& args) {
+  return call_untyped(inst, args);
+}
+
+}  // namespace wirt::host

@@ -1,0 +1,75 @@
+// function.wat and function.wasm entries backed by core modules (DESIGN §1.2,
+// reference-wasm-runtime §1.4–§2.6): load (WAT text, or a file from an fs.directory verified
+// against its sha256), compile through the engine's tiers, check `method` against the exports
+// and the `wit:` signature at load time, and call it through a pool of instances, each call on
+// fresh guest state, with arguments and results crossing by the canonical ABI.
+//
+// Thread-safe after load: call() runs concurrently from fibers on any worker.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "component/wit_model.h"
+#include "core/result.h"
+#include "core/value.h"
+#include "host/fs_registry.h"
+#include "host/instance_pool.h"
+#include "host/wasm_config.h"
+#include "registry/entry.h"
+#include "sched/call_context.h"
+#include "wasm/module.h"
+
+namespace wirt::host {
+
+// How modules are compiled at boot.
+struct EngineSettings {
+  // Wait for tier 2 (cc -O2, cached) inside load instead of starting on tier 1 (`wirt compile`).
+  bool tier2_sync = false;
+  // Called after each module is compiled (progress display).
+  std::function<void(const std::string& id, const wasm::Module&)> on_compiled;
+};
+
+class WasmFunction {
+ public:
+  // Builds the function for a validated config. Errors name the reason (the caller adds the
+  // entry id and file): a hash mismatch, a missing file, WAT syntax (with line:column), an
+  // unsupported feature, a bad method (listing the callable exports), a `wit:` that does not
+  // match the export.
+  static core::Result<std::shared_ptr<WasmFunction>> load(const registry::Entry& entry, WasmConfig config,
+                                                          const FsRegistry& fs, const EngineSettings& settings = {});
+
+  core::Result<core::Value> call(const sched::CallContext& ctx, const core::Array& args);
+
+  const wasm::Module& module() const { return *module_; }
+  const WasmConfig& config() const { return config_; }
+
+ private:
+  WasmFunction() = default;
+  core::Status check_method();
+  core::Status check_signature();
+  core::Result<std::unique_ptr<wasm::Instance>> new_instance();
+  core::Result<core::Value> call_untyped(wasm::Instance& inst, const core::Array& args);
+  core::Result<core::Value> call_typed(wasm::Instance& inst, const core::Array& args);
+
+  std::string id_;
+  WasmConfig config_;
+  std::shared_ptr<wasm::Module> module_;
+  wasm::Linker linker_;
+  int export_index_ = -1;
+  std::shared_ptr<const component::FunctionSet> wit_;  // null without `wit:`
+  const component::FuncSig* sig_ = nullptr;
+  std::unique_ptr<InstancePool> pool_;
+};
+
+// Loads a module's bytes for a config: the WAT source, or the fs file checked against `hash`.
+// `is_component` is set when the bytes are a component (layer 0x0d, version 1).
+struct ModuleBytes {
+  std::string bytes;
+  bool wat = false;
+  bool is_component = false;
+};
+core::Result<ModuleBytes> read_module_bytes(const WasmConfig& config, const FsRegistry& fs);
+
+}  // namespace wirt::host

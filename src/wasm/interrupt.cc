@@ -1,0 +1,113 @@
+#include "wasm/interrupt.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "wasm/runtime.h"
+
+namespace wirt::wasm::interrupt {
+namespace {
+
+struct Slot {
+  std::atomic<int64_t> deadline{0};
+  pthread_t thread{};
+  std::atomic<bool> live{true};
+};
+
+struct Watchdog {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::shared_ptr<Slot>> slots;
+  bool started = false;
+  std::atomic<bool> idle{false};
+
+  void run() {
+    int signo = rt::interrupt_signal();
+    auto last_active = std::chrono::steady_clock::now();
+    std::unique_lock lock(mu);
+    for (;;) {
+      bool any = false;
+      int64_t now = rt::now_ns();
+      std::erase_if(slots, [](const auto& s) { return !s->live.load(); });
+      for (const auto& s : slots) {
+        int64_t d = s->deadline.load(std::memory_order_acquire);
+        if (d == 0) continue;
+        any = true;
+        // Re-sent every tick while overdue: a thread inside a host import gets a pending flag
+        // first and is unwound when it returns to guest code.
+        if (now >= d) pthread_kill(s->thread, signo);
+      }
+      auto t = std::chrono::steady_clock::now();
+      if (any) last_active = t;
+      if (!any && t - last_active > std::chrono::seconds(1)) {
+        // Nothing armed for a while: sleep until arm() wakes us.
+        idle.store(true);
+        cv.wait(lock, [&] { return !idle.load(); });
+        last_active = std::chrono::steady_clock::now();
+        continue;
+      }
+      cv.wait_for(lock, std::chrono::milliseconds(kTickMs));
+    }
+  }
+};
+
+Watchdog& watchdog() {
+  static Watchdog* w = new Watchdog;  // lives for the process (the thread never exits)
+  return *w;
+}
+
+struct ThreadSlot {
+  std::shared_ptr<Slot> slot;
+  ~ThreadSlot() {
+    if (slot) {
+      // Under the watchdog's lock: it never signals a thread that already exited.
+      std::lock_guard lock(watchdog().mu);
+      slot->deadline.store(0);
+      slot->live.store(false);
+    }
+  }
+};
+thread_local ThreadSlot t_slot;
+
+Slot& my_slot() {
+  if (!t_slot.slot) {
+    auto s = std::make_shared<Slot>();
+    s->thread = pthread_self();
+    Watchdog& w = watchdog();
+    std::lock_guard lock(w.mu);
+    w.slots.push_back(s);
+    if (!w.started) {
+      w.started = true;
+      std::thread([&w] { w.run(); }).detach();
+    }
+    t_slot.slot = std::move(s);
+  }
+  return *t_slot.slot;
+}
+
+}  // namespace
+
+void arm(int64_t deadline_ns) {
+  if (deadline_ns == 0 && !t_slot.slot) return;
+  Slot& s = my_slot();
+  s.deadline.store(deadline_ns, std::memory_order_release);
+  if (deadline_ns != 0) {
+    Watchdog& w = watchdog();
+    if (w.idle.load(std::memory_order_relaxed)) {
+      std::lock_guard lock(w.mu);
+      w.idle.store(false);
+      w.cv.notify_one();
+    }
+  }
+}
+
+}  // namespace wirt::wasm::interrupt

@@ -1,0 +1,223 @@
+#include "wasm/module.h"
+
+#include <fmt/format.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "core/log.h"
+#include "wasm/c_glue.h"
+#include "wasm/frontend.h"
+#include "wasm/rt_memory.h"
+#include "wasm/tier1_tcc.h"
+#include "wasm/tier2_cache.h"
+
+namespace wirt::wasm {
+
+// Shared between a Module and the background tier-2 job.
+struct Tier2Slot {
+  mutable std::mutex mu;
+  mutable std::condition_variable cv;
+  std::shared_ptr<const Code> code;  // set when tier 2 is ready
+  bool done = false;
+  std::string error;
+  // Job input, dropped when the job finishes.
+  std::string c_source, key, name;
+  bool guard = true;
+};
+
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void finish(Tier2Slot& slot, core::Result<std::shared_ptr<const Code>> r) {
+  std::lock_guard lock(slot.mu);
+  if (r) {
+    slot.code = std::move(*r);
+  } else {
+    slot.error = r.error().message();
+  }
+  slot.done = true;
+  slot.c_source.clear();
+  slot.c_source.shrink_to_fit();
+  slot.cv.notify_all();
+}
+
+void run_job(const std::shared_ptr<Tier2Slot>& slot) {
+  {
+    std::lock_guard lock(slot->mu);
+    if (slot->done) return;
+  }
+  if (slot.use_count() == 1) {  // the module is gone: nobody wants the result now
+    finish(*slot, core::canceled("module released"));
+    return;
+  }
+  auto r = build_tier2(slot->c_source, slot->key, slot->guard, slot->name);
+  if (!r) core::log_warn("wasm: {}: {}", slot->name, r.error().message());
+  finish(*slot, std::move(r));
+}
+
+// One background compiler thread for the process: the C compiler is CPU- and memory-hungry
+// (1.7 GB for a 2.4 MB module), so builds run one at a time.
+class Tier2Queue {
+ public:
+  static Tier2Queue& get() {
+    static Tier2Queue* q = new Tier2Queue;  // the worker thread outlives static destruction
+    return *q;
+  }
+  void push(std::shared_ptr<Tier2Slot> slot) {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(std::move(slot));
+    if (!started_) {
+      started_ = true;
+      std::thread([this] { loop(); }).detach();
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::shared_ptr<Tier2Slot> job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return !jobs_.empty(); });
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      run_job(job);
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Tier2Slot>> jobs_;
+  bool started_ = false;
+};
+
+bool decide_guard(BoundsChecks mode) {
+  switch (mode) {
+    case BoundsChecks::Guard: return true;
+    case BoundsChecks::Explicit: return false;
+    case BoundsChecks::Auto: break;
+  }
+  static std::atomic<int> warned{0};
+  if (rt::can_reserve_guard()) return true;
+  if (!warned.exchange(1))
+    core::log_warn("wasm: address space is short; compiling modules with explicit bounds checks");
+  return false;
+}
+
+}  // namespace
+
+Module::~Module() = default;
+
+core::Result<std::shared_ptr<Module>> Module::compile_wat(std::string_view text,
+                                                          const CompileOptions& options) {
+  auto binary = wat_to_binary(text, options.name);
+  if (!binary) return std::move(binary).error();
+  return compile_binary(*binary, options);
+}
+
+core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uint8_t> binary,
+                                                             const CompileOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto tr = translate(binary, options.name);
+  if (!tr) return std::move(tr).error();
+  std::shared_ptr<Module> m(new Module);
+  m->name_ = options.name;
+  m->binary_ = std::move(tr->binary);
+  m->sha256_ = tr->sha256;
+  m->exports_ = tr->exports;
+  m->imports_ = tr->imports;
+  for (size_t i = 0; i < m->exports_.size(); i++) m->export_index_[m->exports_[i].name] = int(i);
+  m->guard_pages_ = decide_guard(options.bounds_checks);
+
+  bool want_tier2 = options.tier2 && system_compiler().available;
+  std::string key = tier2_key(m->sha256_, m->guard_pages_);
+  std::string c_source = assemble_c(*tr, m->guard_pages_, key);
+  m->timings_.translate_ms = ms_since(t0);
+  if (const char* dump = std::getenv("WIRT_WASM_DUMP_C"); dump && *dump) {
+    // Debugging aid: the exact C both tiers compile.
+    std::ofstream(fmt::format("{}/{}.c", dump, m->sha256_.substr(0, 16))) << c_source;
+  }
+
+  auto slot = std::make_shared<Tier2Slot>();
+  slot->key = key;
+  slot->name = options.name;
+  slot->guard = m->guard_pages_;
+  if (want_tier2) {
+    auto t1 = std::chrono::steady_clock::now();
+    auto cached = load_tier2(key, m->guard_pages_, options.name);
+    m->timings_.tier2_load_ms = ms_since(t1);
+    if (cached) {
+      slot->code = std::move(*cached);
+      slot->done = true;
+      m->tier2_ = std::move(slot);
+      return m;
+    }
+  } else {
+    slot->done = true;
+    slot->error = options.tier2 ? "no C compiler" : "tier 2 disabled";
+  }
+
+  bool need_tier1 = options.tier1 || !want_tier2;
+  if (need_tier1 && !(want_tier2 && options.tier2_sync)) {
+    auto t1 = std::chrono::steady_clock::now();
+    auto code = compile_tier1(c_source, m->guard_pages_, options.name);
+    m->timings_.tier1_ms = ms_since(t1);
+    if (code) {
+      m->tier1_ = std::move(*code);
+    } else if (!want_tier2) {
+      return std::move(code).error();
+    } else {
+      core::log_warn("wasm: {}", code.error().message());
+    }
+  }
+  if (want_tier2) {
+    if (options.tier2_sync || !m->tier1_) {
+      auto r = build_tier2(c_source, key, m->guard_pages_, options.name);
+      if (!r) return std::move(r).error();
+      slot->code = std::move(*r);
+      slot->done = true;
+    } else {
+      slot->c_source = std::move(c_source);
+      Tier2Queue::get().push(slot);
+    }
+  }
+  m->tier2_ = std::move(slot);
+  return m;
+}
+
+int Module::export_index(std::string_view name) const {
+  auto it = export_index_.find(std::string(name));
+  return it == export_index_.end() ? -1 : it->second;
+}
+
+std::shared_ptr<const Code> Module::code() const {
+  {
+    std::lock_guard lock(tier2_->mu);
+    if (tier2_->code) return tier2_->code;
+  }
+  return tier1_;
+}
+
+int Module::tier() const { return code()->tier; }
+
+bool Module::wait_tier2(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(tier2_->mu);
+  tier2_->cv.wait_for(lock, timeout, [&] { return tier2_->done; });
+  return tier2_->code != nullptr;
+}
+
+std::string Module::tier2_error() const {
+  std::lock_guard lock(tier2_->mu);
+  return tier2_->error;
+}
+
+}  // namespace wirt::wasm

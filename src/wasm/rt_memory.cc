@@ -1,0 +1,215 @@
+#include "wasm/rt_memory.h"
+
+#include <fmt/format.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "wasm/runtime.h"
+
+namespace wirt::wasm::rt {
+namespace {
+
+constinit thread_local MemoryPolicy* t_policy = nullptr;
+uint8_t g_empty[16];  // data of 0-byte explicit-mode memories (never accessed)
+
+uint32_t effective_max(uint32_t declared) {
+  uint32_t max = std::min(declared, kMaxPages);
+  if (t_policy && t_policy->limit_pages) max = std::min(max, t_policy->limit_pages);
+  return max;
+}
+
+// Zeroes a parked guard memory and sizes it to `pages`.
+bool reuse_guarded(wasm_rt_memory_t* m, uint32_t pages) {
+  uint64_t want = uint64_t(pages) * kPageSize, have = m->size;
+  uint64_t keep = std::min(want, have);
+  // Small memories: memset is cheaper than faulting fresh pages back in (page faults are
+  // expensive on this class of VM, engine-options.md "About this machine").
+  if (keep <= 256 * 1024)
+    std::memset(m->data, 0, keep);
+  else if (madvise(m->data, keep, MADV_DONTNEED) != 0)
+    std::memset(m->data, 0, keep);
+  if (have > want) {
+    madvise(m->data + want, have - want, MADV_DONTNEED);
+    mprotect(m->data + want, have - want, PROT_NONE);
+  } else if (want > have) {
+    if (mprotect(m->data + have, want - have, PROT_READ | PROT_WRITE) != 0) return false;
+  }
+  m->pages = pages;
+  m->size = uint32_t(want);
+  return true;
+}
+
+}  // namespace
+
+ScopedMemoryPolicy::ScopedMemoryPolicy(MemoryPolicy* p) : prev_(t_policy) { t_policy = p; }
+ScopedMemoryPolicy::~ScopedMemoryPolicy() { t_policy = prev_; }
+
+bool can_reserve_guard() {
+  void* p = mmap(nullptr, kGuardReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+  if (p == MAP_FAILED) return false;
+  munmap(p, kGuardReservation);
+  return true;
+}
+
+void release_memories(std::vector<wasm_rt_memory_t>* parked) {
+  for (auto& m : *parked)
+    if (m.reserved) munmap(m.data, m.reserved);
+  parked->clear();
+}
+
+void allocate_memory(wasm_rt_memory_t* m, uint32_t initial, uint32_t declared_max) {
+  int prev = leave_guest();
+  uint32_t max = effective_max(declared_max);
+  bool guard = !t_policy || t_policy->guard;
+  if (initial > max) {
+    trap_with(core::invalid(fmt::format(
+        "linear memory needs {} pages initially, above the limit of {} pages", initial, max)));
+  }
+  uint64_t bytes = uint64_t(initial) * kPageSize;
+  *m = wasm_rt_memory_t{};
+  m->max_pages = max;
+  m->guarded = guard;
+  if (guard) {
+    if (t_policy && t_policy->recycle && !t_policy->recycle->empty()) {
+      wasm_rt_memory_t parked = t_policy->recycle->back();
+      t_policy->recycle->pop_back();
+      if (reuse_guarded(&parked, initial)) {
+        parked.max_pages = max;
+        *m = parked;
+        reenter_guest(prev);
+        return;
+      }
+      munmap(parked.data, parked.reserved);
+    }
+    void* p = mmap(nullptr, kGuardReservation, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+      trap_with(core::unavailable(
+          "cannot reserve 8 GiB of address space for a linear memory (too many live instances; "
+          "compile with explicit bounds checks)"));
+    if (bytes && mprotect(p, bytes, PROT_READ | PROT_WRITE) != 0) {
+      munmap(p, kGuardReservation);
+      trap_with(core::unavailable("cannot commit linear memory"));
+    }
+    m->data = static_cast<uint8_t*>(p);
+    m->reserved = kGuardReservation;
+  } else if (bytes) {
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) trap_with(core::unavailable("cannot allocate linear memory"));
+    m->data = static_cast<uint8_t*>(p);
+    m->reserved = bytes;
+  } else {
+    m->data = g_empty;
+  }
+  m->pages = initial;
+  m->size = uint32_t(bytes);
+  reenter_guest(prev);
+}
+
+// memory.grow (WebAssembly 2.0 §4.4.7): the old size in pages, or -1 when the new size is
+// above the maximum (module's, the instance limit's, or wasm2c's 65535-page cap).
+uint32_t grow_memory(wasm_rt_memory_t* m, uint32_t delta) {
+  uint64_t new_pages = uint64_t(m->pages) + delta;
+  if (new_pages > m->max_pages) return UINT32_MAX;
+  uint32_t old = m->pages;
+  if (delta == 0) return old;
+  int prev = leave_guest();
+  uint64_t old_bytes = m->size, new_bytes = new_pages * kPageSize;
+  uint32_t result = old;
+  if (m->guarded) {
+    if (mprotect(m->data + old_bytes, new_bytes - old_bytes, PROT_READ | PROT_WRITE) != 0)
+      result = UINT32_MAX;
+  } else if (m->reserved == 0) {
+    void* p = mmap(nullptr, new_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      result = UINT32_MAX;
+    } else {
+      m->data = static_cast<uint8_t*>(p);
+      m->reserved = new_bytes;
+    }
+  } else {
+    void* p = mremap(m->data, m->reserved, new_bytes, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) {
+      result = UINT32_MAX;
+    } else {
+      m->data = static_cast<uint8_t*>(p);
+      m->reserved = new_bytes;
+    }
+  }
+  if (result != UINT32_MAX) {
+    m->pages = uint32_t(new_pages);
+    m->size = uint32_t(new_bytes);
+  }
+  reenter_guest(prev);
+  return result;
+}
+
+void free_memory(wasm_rt_memory_t* m) {
+  if (m->reserved) {
+    if (m->guarded && t_policy && t_policy->recycle)
+      t_policy->recycle->push_back(*m);
+    else
+      munmap(m->data, m->reserved);
+  }
+  *m = wasm_rt_memory_t{};
+}
+
+template <typename Table, typename Elem>
+void allocate_table(Table* t, uint32_t elements, uint32_t max) {
+  int prev = leave_guest();
+  if (elements > kMaxTableElements)
+    trap_with(core::unavailable(fmt::format("table of {} elements is too large", elements)));
+  t->data = static_cast<Elem*>(std::calloc(std::max<uint32_t>(elements, 1), sizeof(Elem)));
+  if (!t->data) trap_with(core::unavailable("cannot allocate table"));
+  t->size = elements;
+  t->max_size = max;
+  reenter_guest(prev);
+}
+
+template <typename Table, typename Elem>
+uint32_t grow_table(Table* t, uint32_t delta, const Elem& init) {
+  uint64_t new_size = uint64_t(t->size) + delta;
+  if (new_size > t->max_size || new_size > kMaxTableElements) return UINT32_MAX;
+  uint32_t old = t->size;
+  if (delta == 0) return old;
+  int prev = leave_guest();
+  auto* data = static_cast<Elem*>(std::realloc(t->data, new_size * sizeof(Elem)));
+  uint32_t result = UINT32_MAX;
+  if (data) {
+    for (uint64_t i = old; i < new_size; i++) data[i] = init;
+    t->data = data;
+    t->size = uint32_t(new_size);
+    result = old;
+  }
+  reenter_guest(prev);
+  return result;
+}
+
+void allocate_funcref_table(wasm_rt_funcref_table_t* t, uint32_t elements, uint32_t max) {
+  allocate_table<wasm_rt_funcref_table_t, wasm_rt_funcref_t>(t, elements, max);
+}
+void free_funcref_table(wasm_rt_funcref_table_t* t) {
+  std::free(t->data);
+  *t = wasm_rt_funcref_table_t{};
+}
+uint32_t grow_funcref_table(wasm_rt_funcref_table_t* t, uint32_t delta,
+                            const wasm_rt_funcref_t* init) {
+  return grow_table(t, delta, *init);
+}
+void allocate_externref_table(wasm_rt_externref_table_t* t, uint32_t elements, uint32_t max) {
+  allocate_table<wasm_rt_externref_table_t, wasm_rt_externref_t>(t, elements, max);
+}
+void free_externref_table(wasm_rt_externref_table_t* t) {
+  std::free(t->data);
+  *t = wasm_rt_externref_table_t{};
+}
+uint32_t grow_externref_table(wasm_rt_externref_table_t* t, uint32_t delta,
+                              wasm_rt_externref_t init) {
+  return grow_table(t, delta, init);
+}
+
+}  // namespace wirt::wasm::rt

@@ -1,0 +1,270 @@
+#include "wasm/tier2_cache.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "core/log.h"
+#include "wasm/runtime.h"
+#include "wasm/sha256.h"
+
+extern char** environ;
+
+namespace wirt::wasm {
+namespace {
+
+namespace fs = std::filesystem;
+
+#ifndef WIRT_ENGINE_VERSION
+#define WIRT_ENGINE_VERSION "dev"
+#endif
+
+// -fno-optimize-sibling-calls: gcc -O2 otherwise turns unbounded wasm recursion into a loop
+// that never reaches the stack check (engine-options.md §6 "Danger found").
+// -fstack-clash-protection: a big frame cannot step over a guard page (§6 "Stack clash").
+// -fno-math-errno / -ffp-contract=off: no errno calls for sqrt, no fused multiply-add (wasm
+// float semantics are exact IEEE-754 per operation, WebAssembly 2.0 §4.3.3).
+// -fsignaling-nans: keeps x-0.0, x*1.0, x/-1.0 as real operations, which must turn a
+// signalling NaN into a quiet one (§4.3.3 NaN propagation; spec float_exprs.wast).
+constexpr const char* kFlags =
+    "-fPIC -shared -fvisibility=hidden -fno-optimize-sibling-calls -fstack-clash-protection "
+    "-fno-math-errno -ffp-contract=off -fsignaling-nans -w";
+constexpr size_t kO1Threshold = 4u << 20;  // bytes of C above which -O1 is used
+constexpr int kTimeoutSec = 600;
+constexpr uint64_t kMemoryLimitKb = 4ull << 20;  // 4 GiB of address space for the compiler
+
+constexpr std::string_view kMagic = "WIRTSO01";
+constexpr size_t kTrailer = 8 + 64 + 64;
+
+std::string opt_flag(size_t c_size) { return c_size > kO1Threshold ? "-O1" : "-O2"; }
+
+// Runs argv, output to `log_path` (or a pipe returned in *out), waits up to timeout_sec.
+// Returns the exit status (-1 on spawn failure or timeout).
+int run(const std::vector<std::string>& argv, const std::string& log_path, std::string* out,
+        int timeout_sec) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  int pipefd[2] = {-1, -1};
+  if (out) {
+    if (pipe2(pipefd, O_CLOEXEC) != 0) return -1;
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+  } else {
+    posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  }
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Own process group: a timeout kills the compiler driver and its cc1/as/ld children.
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setpgroup(&attr, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (out) close(pipefd[1]);
+  if (rc != 0) {
+    if (out) close(pipefd[0]);
+    return -1;
+  }
+  if (out) {
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) out->append(buf, size_t(n));
+    close(pipefd[0]);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_sec);
+  int status = 0;
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) return -1;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(-pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool read_file(const std::string& path, std::string* out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  *out = std::move(ss).str();
+  return true;
+}
+
+std::string tail(const std::string& s, size_t n) {
+  return s.size() <= n ? s : "..." + s.substr(s.size() - n);
+}
+
+struct DlCloser {
+  void operator()(void* h) const { dlclose(h); }
+};
+
+std::atomic<uint64_t> g_tmp_counter{0};
+
+}  // namespace
+
+const CompilerInfo& system_compiler() {
+  static const CompilerInfo info = [] {
+    CompilerInfo c;
+    const char* env = std::getenv("WIRT_CC");
+    c.command = env && *env ? env : "cc";
+    std::string out;
+    if (run({c.command, "--version"}, "", &out, 30) == 0) {
+      c.available = true;
+      c.version = out.substr(0, out.find('\n'));
+    } else {
+      core::log_warn("wasm: no C compiler ({}) found; modules run on tier 1 (libtcc) only",
+                     c.command);
+    }
+    return c;
+  }();
+  return info;
+}
+
+std::string cache_dir() {
+  if (const char* d = std::getenv("WIRT_CACHE_DIR"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/wirt";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/wirt";
+  return "/tmp/wirt-cache";
+}
+
+std::string tier2_key(std::string_view module_sha256, bool guard_pages) {
+  const CompilerInfo& cc = system_compiler();
+  Sha256 h;
+  h.update(fmt::format("wirt-tier2\nengine={}\nabi={}\ncc={}\nflags={}\nguard={}\nmodule={}\n",
+                       WIRT_ENGINE_VERSION, WIRT_ABI_VERSION, cc.version, kFlags,
+                       guard_pages ? 1 : 0, module_sha256));
+  return h.finish_hex();
+}
+
+std::string tier2_path(std::string_view key) { return fmt::format("{}/{}.so", cache_dir(), key); }
+
+core::Result<std::shared_ptr<const Code>> load_tier2(std::string_view key, bool guard_pages,
+                                                     std::string_view name) {
+  std::string path = tier2_path(key);
+  std::string bytes;
+  if (!read_file(path, &bytes)) return core::not_found("not cached");
+  auto reject = [&](std::string_view why) -> core::Error {
+    core::log_warn("wasm: {}: ignoring cached object {} ({}); rebuilding it", name, path, why);
+    std::error_code ec;
+    fs::remove(path, ec);
+    return core::not_found("cache entry rejected");
+  };
+  if (bytes.size() < kTrailer) return reject("truncated");
+  std::string_view all(bytes);
+  std::string_view trailer = all.substr(all.size() - kTrailer);
+  std::string_view payload = all.substr(0, all.size() - kTrailer);
+  if (trailer.substr(0, 8) != kMagic) return reject("no wirt trailer");
+  if (trailer.substr(8, 64) != key) return reject("built for another key");
+  if (trailer.substr(72, 64) != sha256_hex(payload)) return reject("checksum mismatch");
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) return reject(fmt::format("dlopen: {}", dlerror()));
+  std::shared_ptr<void> keep(handle, DlCloser{});
+  auto entry = reinterpret_cast<wirt_module_entry_fn>(dlsym(handle, WIRT_MODULE_ENTRY_NAME));
+  if (!entry) return reject("no entry point");
+  const wirt_module_desc* desc = entry(rt::api());
+  if (!desc) return reject("ABI version mismatch");
+  if (std::string_view(desc->key) != key) return reject("embedded key mismatch");
+  auto code = std::make_shared<Code>();
+  code->desc = desc;
+  code->tier = 2;
+  code->guard_pages = guard_pages;
+  code->keepalive = std::move(keep);
+  return std::shared_ptr<const Code>(std::move(code));
+}
+
+core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_source,
+                                                      std::string_view key, bool guard_pages,
+                                                      std::string_view name) {
+  const CompilerInfo& cc = system_compiler();
+  if (!cc.available) return core::unavailable("no C compiler");
+  std::string dir = cache_dir();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return core::unavailable(fmt::format("cannot create cache dir {}: {}", dir, ec.message()));
+  std::string base = fmt::format("{}/.tmp-{}-{}-{}", dir, key.substr(0, 16), getpid(),
+                                 g_tmp_counter.fetch_add(1));
+  std::string c_path = base + ".c", so_path = base + ".so", log_path = base + ".log";
+  auto cleanup = [&] {
+    std::error_code e;
+    fs::remove(c_path, e);
+    fs::remove(so_path, e);
+    fs::remove(log_path, e);
+  };
+  {
+    std::ofstream f(c_path, std::ios::binary);
+    f.write(c_source.data(), std::streamsize(c_source.size()));
+    if (!f) {
+      cleanup();
+      return core::unavailable(fmt::format("cannot write {}", c_path));
+    }
+  }
+  std::vector<std::string> argv = {
+      "/bin/sh", "-c", "ulimit -v \"$1\"; ulimit -t \"$2\"; shift 2; exec \"$@\"", "sh",
+      std::to_string(kMemoryLimitKb), std::to_string(kTimeoutSec), cc.command,
+      opt_flag(c_source.size())};
+  std::istringstream flags(kFlags);
+  for (std::string f; flags >> f;) argv.push_back(f);
+  argv.insert(argv.end(), {"-o", so_path, c_path});
+  int status = run(argv, log_path, nullptr, kTimeoutSec);
+  if (status != 0) {
+    std::string log;
+    read_file(log_path, &log);
+    cleanup();
+    return core::internal(fmt::format("{}: tier-2 compile failed ({}): {}", name,
+                                      status < 0 ? "timeout or spawn failure" : "exit " + std::to_string(status),
+                                      tail(log, 1500)));
+  }
+  std::string so;
+  if (!read_file(so_path, &so)) {
+    cleanup();
+    return core::internal("tier-2 compiler produced no output");
+  }
+  std::string trailer = std::string(kMagic) + std::string(key) + sha256_hex(std::string_view(so));
+  {
+    std::ofstream f(so_path, std::ios::binary | std::ios::app);
+    f.write(trailer.data(), std::streamsize(trailer.size()));
+    if (!f) {
+      cleanup();
+      return core::unavailable("cannot write the tier-2 object");
+    }
+  }
+  chmod(so_path.c_str(), 0444);  // cache entries are never modified in place
+  fs::rename(so_path, tier2_path(key), ec);
+  cleanup();
+  if (ec) return core::unavailable(fmt::format("cannot install tier-2 object: {}", ec.message()));
+  return load_tier2(key, guard_pages, name);
+}
+
+}  // namespace wirt::wasm

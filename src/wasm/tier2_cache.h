@@ -1,0 +1,46 @@
+// Tier 2: the module's C compiled by the system C compiler into a shared object kept in an
+// on-disk cache (DESIGN §2.1 "Tier 2").
+//
+// Cache: $WIRT_CACHE_DIR (default $XDG_CACHE_HOME/wirt or ~/.cache/wirt), one file per key,
+// <key>.so. The key hashes the module's sha256, the engine and ABI versions, the compiler's
+// version line, the flags and the bounds-check mode. Each file ends with a trailer (magic,
+// key, sha256 of the ELF bytes) that is verified before dlopen: corrupt or foreign files are
+// deleted and rebuilt, never loaded. The compiler runs as a subprocess with a CPU-time and an
+// address-space limit, and a wall-clock timeout. Files are written to a temporary name and
+// renamed, so concurrent builders never expose partial files.
+//
+// Thread-safe (no shared mutable state besides the one-time compiler probe).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "wasm/code.h"
+
+namespace wirt::wasm {
+
+struct CompilerInfo {
+  bool available = false;
+  std::string command;  // $WIRT_CC or "cc"
+  std::string version;  // first line of `cc --version`
+};
+// Probed once per process; logs one warning when no compiler is found.
+const CompilerInfo& system_compiler();
+
+std::string cache_dir();
+std::string tier2_key(std::string_view module_sha256, bool guard_pages);
+std::string tier2_path(std::string_view key);
+
+// Loads a cached object. NotFound when absent; a file that fails verification is removed and
+// reported as NotFound too (with a warning), so the caller rebuilds it.
+core::Result<std::shared_ptr<const Code>> load_tier2(std::string_view key, bool guard_pages,
+                                                     std::string_view name);
+
+// Compiles `c_source` into the cache under `key`, then loads it.
+core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_source,
+                                                      std::string_view key, bool guard_pages,
+                                                      std::string_view name);
+
+}  // namespace wirt::wasm

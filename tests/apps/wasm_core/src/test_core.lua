@@ -1,0 +1,73 @@
+local M = {}
+
+function M.calls()
+  assert(funcs.call("wasm:answer") == 42)
+  assert(funcs.call("wasm:inline_add", 6, 7) == 13)
+  assert(funcs.call("wasm:inline_add", -5, 3) == -2, "i32 results are signed")
+  assert(funcs.call("wasm:add64", 40, 2.5) == 42.5)
+  local _, e = funcs.call("wasm:inline_add", 1)
+  assert(e and e:kind() == errors.INVALID and e:message():find("expects 2 arguments, got 1"), tostring(e))
+  local _, e2 = funcs.call("wasm:inline_add", "x", 1)
+  assert(e2 and e2:kind() == errors.INVALID and e2:message():find("argument 1"), tostring(e2))
+  local _, e3 = funcs.call("wasm:inline_add", 2 ^ 40, 1)
+  assert(e3 and e3:kind() == errors.INVALID and e3:message():find("out of range"), tostring(e3))
+  return true
+end
+
+function M.hostile()
+  -- an infinite loop ends with Timeout within the limit, and the next call works
+  local t0 = time.now()
+  local _, e = funcs.call("wasm:spin")
+  local ms = time.now():sub(t0) / 1e6
+  assert(e and e:kind() == errors.TIMEOUT, tostring(e))
+  assert(ms < 200, "timeout took " .. ms .. " ms")
+  local _, again = funcs.call("wasm:spin")
+  assert(again and again:kind() == errors.TIMEOUT, "second call also times out cleanly")
+  assert(funcs.call("wasm:answer") == 42, "the process and its threads survive")
+  -- unbounded recursion is a stack-exhausted trap, not a crash
+  local _, r = funcs.call("wasm:recurse", 0)
+  assert(r and r:kind() == errors.INTERNAL and r:message():find("call stack exhausted"), tostring(r))
+  -- memory.grow past limits.max_memory_mb (2 MiB = 32 pages) returns -1
+  assert(funcs.call("wasm:grow", 1) == 1, "first page grows")
+  assert(funcs.call("wasm:grow", 100) == -1, "growing past the limit fails as the spec says")
+  -- out-of-bounds load, division by zero, unreachable: traps with their reason
+  local _, o = funcs.call("wasm:oob")
+  assert(o and o:message():find("out of bounds memory access"), tostring(o))
+  local _, d = funcs.call("wasm:div", 1, 0)
+  assert(d and d:message():find("integer divide by zero"), tostring(d))
+  local _, ov = funcs.call("wasm:div", -2147483648, -1)
+  assert(ov and ov:message():find("integer overflow"), tostring(ov))
+  local _, u = funcs.call("wasm:boom")
+  assert(u and u:message():find("unreachable"), tostring(u))
+  assert(funcs.call("wasm:div", 7, 2) == 3, "instances recover after traps")
+  return true
+end
+
+function M.fresh_state()
+  for i = 1, 5 do
+    assert(funcs.call("wasm:bump") == 0, "globals reset between calls")
+    assert(funcs.call("wasm:poke", i) == 0, "memory reset between calls")
+  end
+  return true
+end
+
+function M.concurrent_traps()
+  -- many calls trapping at once on both worker threads: each gets its own error
+  local fs = {}
+  for i = 1, 40 do
+    if i % 2 == 0 then fs[i] = funcs.async("wasm:div", i, 0) else fs[i] = funcs.async("wasm:div", i * 10, 5) end
+  end
+  for i = 1, 40 do
+    local p, ok = fs[i]:response():receive()
+    if i % 2 == 0 then
+      assert(not ok, "trap " .. i)
+      local err = fs[i]:error()
+      assert(err:message():find("integer divide by zero"), tostring(err))
+    else
+      assert(ok and p:data() == i * 2, "result " .. i)
+    end
+  end
+  return true
+end
+
+return M
