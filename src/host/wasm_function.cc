@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "component/canonical_abi.h"
 #include "component/wit_parser.h"
 #include "wasi/guest_env.h"
 #include "wasi/preview1.h"
@@ -207,13 +208,91 @@ core::Result<core::Value> WasmFunction::call_untyped(wasm::Instance& inst, const
   return core::Value(std::move(out));
 }
 
-// The canonical-ABI path lands with src/component's lift/lower; until then `wit:` is refused
-// at load rather than guessed at.
-core::Status WasmFunction::check_signature() {
-  return core::invalid("wit: typed signatures are not supported yet in this build (omit wit: to call with core types)");
+namespace {
+
+wasm::ValType core_val(component::CoreType t) {
+  switch (t) {
+    case component::CoreType::I32: return wasm::ValType::I32;
+    case component::CoreType::I64: return wasm::ValType::I64;
+    case component::CoreType::F32: return wasm::ValType::F32;
+    case component::CoreType::F64: return wasm::ValType::F64;
+  }
+  return wasm::ValType::I32;
 }
+
+// The guest's linear memory and allocator as the canonical ABI sees them. The allocator is the
+// module's `cabi_realloc`, else one of the fallbacks the reference accepts
+// (reference-wasm-runtime §2.6): canonical_abi_realloc (4 params), allocate/alloc (size only).
+class CoreGuestMemory final : public component::GuestMemory {
+ public:
+  CoreGuestMemory(wasm::Instance& inst, int realloc_index, bool realloc_4) : inst_(inst), index_(realloc_index), four_(realloc_4) {}
+  uint8_t* data() override { return inst_.memory_data(); }
+  size_t size() override { return inst_.memory_size(); }
+  core::Result<uint32_t> realloc(uint32_t old_ptr, uint32_t old_size, uint32_t align, uint32_t new_size) override {
+    if (index_ < 0) return core::internal("no allocator available (export cabi_realloc)");
+    uint64_t args4[4] = {old_ptr, old_size, align, new_size};
+    uint64_t args1[1] = {new_size};
+    uint64_t result[1] = {0};
+    WIRT_TRY(four_ ? inst_.call(index_, args4, result) : inst_.call(index_, args1, result));
+    return static_cast<uint32_t>(result[0]);
+  }
+
+ private:
+  wasm::Instance& inst_;
+  int index_;
+  bool four_;
+};
+
+}  // namespace
+
+core::Status WasmFunction::check_signature() {
+  // The export's core type must be exactly what the canonical ABI flattens the wit: signature
+  // to (CanonicalABI.md "Flattening", lift context: > 1 flat result comes back as a pointer).
+  auto flat = component::flatten_function(*sig_, component::AbiContext::Lift);
+  if (!flat) return core::Error(std::move(flat).error()).wrap("wit");
+  wasm::FuncType want;
+  for (auto t : flat->params) want.params.push_back(core_val(t));
+  for (auto t : flat->results) want.results.push_back(core_val(t));
+  const wasm::FuncType& have = module_->exports()[export_index_].type;
+  if (!(want == have)) {
+    return core::invalid(fmt::format("wit: {}: {} lowers to core type {}, but the export has type {}", config_.method,
+                                     sig_->to_wit(), wasm::to_string(want), wasm::to_string(have)));
+  }
+  // Strings, lists and spilled params need an allocator in the guest.
+  for (const char* name : {"cabi_realloc", "canonical_abi_realloc"}) {
+    int idx = module_->export_index(name);
+    if (idx >= 0 && module_->exports()[idx].type.params.size() == 4) {
+      realloc_index_ = idx;
+      realloc_4_ = true;
+      return {};
+    }
+  }
+  for (const char* name : {"allocate", "alloc"}) {
+    int idx = module_->export_index(name);
+    if (idx >= 0 && module_->exports()[idx].type.params.size() == 1) {
+      realloc_index_ = idx;
+      realloc_4_ = false;
+      return {};
+    }
+  }
+  return {};
+}
+
 core::Result<core::Value> WasmFunction::call_typed(wasm::Instance& inst, const core::Array& args) {
-  return call_untyped(inst, args);
+  if (args.size() != sig_->params.size()) {
+    return core::invalid(fmt::format("{} expects {} argument{}, got {}", config_.method, sig_->params.size(),
+                                     sig_->params.size() == 1 ? "" : "s", args.size()));
+  }
+  CoreGuestMemory mem(inst, realloc_index_, realloc_4_);
+  auto flat = component::lower_params(*sig_, args, mem);
+  if (!flat) return std::move(flat).error();
+  const wasm::FuncType& type = module_->exports()[export_index_].type;
+  std::vector<uint64_t> results(type.results.size());
+  WIRT_TRY(inst.call(export_index_, *flat, results));
+  auto lifted = component::lift_results(*sig_, results, mem);
+  if (!lifted) return std::move(lifted).error();
+  if (component::returns_result(*sig_)) return component::split_result(*sig_, std::move(*lifted));
+  return lifted;
 }
 
 }  // namespace wirt::host

@@ -60,6 +60,8 @@ class WasmFunction {
   int export_index_ = -1;
   std::shared_ptr<const component::FunctionSet> wit_;  // null without `wit:`
   const component::FuncSig* sig_ = nullptr;
+  int realloc_index_ = -1;  // the guest allocator export (see check_signature)
+  bool realloc_4_ = true;   // cabi_realloc-style (4 params) or alloc(size)
   std::unique_ptr<InstancePool> pool_;
 };
 

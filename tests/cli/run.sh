@@ -47,6 +47,15 @@ check duplicate_id_warns_last_wins 0 '^2$' 'duplicate entry id dup:f: b.yaml:3:5
 check unknown_module_rejected 1 '' "_index.yaml:3:5: entry bad:needs_http: modules: unknown module 'telepathy'" -- "$WIRT" check -a "$APPS/unknown_module"
 check lua_syntax_error_rejected 1 '' 'entry bad:broken: Lua syntax error: bad:broken:1:' -- "$WIRT" check -a "$APPS/lua_syntax"
 check bad_method_lists_exports 1 '' "method 'mian' not found in bad:wrong \(exported functions: main, other\)" -- "$WIRT" check -a "$APPS/bad_method"
+check wasm_hash_mismatch_rejected 1 '' 'entry bad:greet: hash verification failed: hash mismatch: expected 0+, got c475' -- "$WIRT" check -a "$APPS/wasm_hash"
+check wasm_wat_syntax_error_has_line_col 1 '' 'entry bad:broken: failed to load wat module: bad:broken:4:5: unexpected token i32.bogus' -- "$WIRT" check -a "$APPS/wasm_wat_syntax"
+check wasm_bad_method_lists_exports 1 '' 'method anser is not an exported function \(callable exports: answer, other\)' -- "$WIRT" check -a "$APPS/wasm_method"
+check wasm_simd_rejected_naming_feature 1 '' 'entry bad:vec: .*SIMD' -- "$WIRT" check -a "$APPS/wasm_simd"
+check wasm_wit_signature_mismatch 1 '' 'wit: add: func\(a: s64, b: s32\) -> s32 lowers to core type \(i64, i32\) -> \(i32\), but the export has type \(i32, i32\) -> \(i32\)' -- "$WIRT" check -a "$APPS/wasm_wit_mismatch"
+check wasm_wit_syntax_error_has_line_col 1 '' "wit: 1:18: expected '\)' or ','" -- "$WIRT" check -a "$APPS/wasm_bad_wit"
+check wat_call_prints_42 0 '^42$' '' -- "$WIRT" call -a "$HERE/../apps/wasm_core" wasm:answer
+check core_wasm_string_roundtrip 0 '^"Hello, wörld ✓!"$' '' -- "$WIRT" call -a "$HERE/../apps/wasm_core" wasm:greet 'wörld ✓'
+check compile_fills_cache 0 'compiled [0-9]+ modules into the cache' '' -- env WIRT_CACHE_DIR=/tmp/wirt-cli-cache.$$ "$WIRT" compile -a "$HERE/../apps/wasm_core"
 check run_list_lists_commands 0 'build-all +Build everything +\(cmds:build\)' '' -- "$WIRT" run list -a "$APPS/commands"
 check run_list_empty 0 'No commands found' '' -- "$WIRT" run list -a "$BASICS"
 check run_unknown_command 1 '' 'command "nope" not found' -- "$WIRT" run -a "$APPS/commands" nope
@@ -54,5 +63,6 @@ check missing_app_dir 1 '' 'NotFound' -- "$WIRT" check -a "$APPS/does-not-exist"
 check bad_log_level 2 '' 'log-level' -- "$WIRT" --log-level loud check -a "$BASICS"
 check log_level_info_shows_print 0 '' '' -- "$WIRT" --log-level info call -a "$BASICS" app:add 1 2
 
+rm -rf /tmp/wirt-cli-cache.$$
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -70,4 +70,24 @@ function M.concurrent_traps()
   return true
 end
 
+function M.strings()
+  assert(funcs.call("wasm:greet", "World") == "Hello, World!")
+  -- UTF-8 text round-trips byte for byte
+  local text = "héllo wörld ✓ 😀 日本"
+  assert(funcs.call("wasm:greet", text) == "Hello, " .. text .. "!")
+  assert(funcs.call("wasm:count_codepoints", text) == 18, "code points counted in the guest")
+  assert(funcs.call("wasm:shout", "ab", 3) == "ABABAB")
+  assert(funcs.call("wasm:greet", "") == "Hello, !")
+  local big = string.rep("x", 100000)
+  assert(#funcs.call("wasm:greet", big) == 100008, "large strings grow guest memory")
+  -- mapping errors are Invalid and name the parameter
+  local _, e = funcs.call("wasm:greet", "\255\254")
+  assert(e and e:kind() == errors.INVALID and e:message():find("name"), tostring(e))
+  local _, e2 = funcs.call("wasm:shout", "x", -1)
+  assert(e2 and e2:kind() == errors.INVALID and e2:message():find("times: value %-1 out of range for u32"), tostring(e2))
+  local _, e3 = funcs.call("wasm:greet")
+  assert(e3 and e3:kind() == errors.INVALID, tostring(e3))
+  return true
+end
+
 return M
