@@ -163,10 +163,13 @@ core::Result<std::unique_ptr<wasm::Instance>> WasmFunction::new_instance() {
 }
 
 core::Result<core::Value> WasmFunction::call(const sched::CallContext& ctx, const core::Array& args) {
-  (void)ctx;
   auto lease = pool_->acquire();
   if (!lease) return std::move(lease).error();
   wasm::Instance& inst = **lease;
+  // The caller's deadline (a test timeout, an outer max_execution_ms) bounds guest code too.
+  inst.set_call_deadline(ctx.deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            ctx.deadline->time_since_epoch()).count()
+                                      : 0);
   wasi::GuestEnv env;
   env.entry_id = id_;
   env.args = config_.wasi.args;

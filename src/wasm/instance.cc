@@ -4,6 +4,7 @@
 
 #include <csetjmp>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -308,15 +309,22 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
   for (Instance* p : peers_) p->hdr_->stack_limit = limit;
 
   // The tighter of the caller's deadline and ours (const: it must survive _longjmp).
-  const int64_t mine =
-      limits_.max_execution_ms ? rt::now_ns() + int64_t(limits_.max_execution_ms) * 1000000 : 0;
+  const int64_t now = rt::now_ns();
+  int64_t limit_deadline = limits_.max_execution_ms ? now + int64_t(limits_.max_execution_ms) * 1000000 : 0;
+  uint32_t limit_ms = limits_.max_execution_ms;
+  if (call_deadline_ns_ && (limit_deadline == 0 || call_deadline_ns_ < limit_deadline)) {
+    // The caller's deadline is nearer (e.g. a test timeout or an outer limit along the chain).
+    limit_deadline = call_deadline_ns_;
+    limit_ms = static_cast<uint32_t>(std::max<int64_t>(0, (call_deadline_ns_ - now) / 1000000));
+  }
+  const int64_t mine = limit_deadline;
   const bool own_deadline = mine != 0 && (saved.deadline_ns == 0 || mine < saved.deadline_ns);
   ts.target = &trap_point;
   ts.error = &error;
   ts.stack_limit = limit;
   ts.pending_timeout = 0;
   if (own_deadline) {
-    ts.limit_ms = limits_.max_execution_ms;
+    ts.limit_ms = limit_ms;
     ts.deadline_ns = mine;
     interrupt::arm(mine);
   }

@@ -97,6 +97,11 @@ class Instance {
   // Same, by index into module().exports() (no name lookup).
   core::Status call(int export_index, std::span<const uint64_t> args, std::span<uint64_t> results);
 
+  // An absolute deadline (CLOCK_MONOTONIC / steady_clock nanoseconds; 0 = none) for the next
+  // calls, on top of Limits::max_execution_ms: whichever is nearer interrupts guest code with
+  // Timeout. Set per call by the embedder from the caller's context.
+  void set_call_deadline(int64_t monotonic_ns) { call_deadline_ns_ = monotonic_ns; }
+
   // Fresh guest state (memories, globals, tables, start function) without recompiling: the
   // instance is re-instantiated in place, reusing its memory mappings. Moves the instance to
   // tier 2 if the module has it by now.
@@ -142,6 +147,7 @@ class Instance {
   std::vector<std::unique_ptr<ImportBinding>> bindings_;
   std::vector<Instance*> peers_;  // instances whose code/tables we reach directly
   std::vector<wasm_rt_memory_t> parked_;  // memory mappings kept across reset()
+  int64_t call_deadline_ns_ = 0;
   bool instantiated_ = false;
   bool dead_ = false;
 };

@@ -55,6 +55,7 @@ check wasm_wit_signature_mismatch 1 '' 'wit: add: func\(a: s64, b: s32\) -> s32 
 check wasm_wit_syntax_error_has_line_col 1 '' "wit: 1:18: expected '\)' or ','" -- "$WIRT" check -a "$APPS/wasm_bad_wit"
 check wat_call_prints_42 0 '^42$' '' -- "$WIRT" call -a "$HERE/../apps/wasm_core" wasm:answer
 check core_wasm_string_roundtrip 0 '^"Hello, wörld ✓!"$' '' -- "$WIRT" call -a "$HERE/../apps/wasm_core" wasm:greet 'wörld ✓'
+check wasi_stdout_goes_to_log 0 '^16$' '\[wasm:wasi_hello\] stdout: hello from wasm' -- "$WIRT" --log-level info call -a "$HERE/../apps/wasm_core" wasm:wasi_hello
 check compile_fills_cache 0 'compiled [0-9]+ modules into the cache' '' -- env WIRT_CACHE_DIR=/tmp/wirt-cli-cache.$$ "$WIRT" compile -a "$HERE/../apps/wasm_core"
 check run_list_lists_commands 0 'build-all +Build everything +\(cmds:build\)' '' -- "$WIRT" run list -a "$APPS/commands"
 check run_list_empty 0 'No commands found' '' -- "$WIRT" run list -a "$BASICS"

@@ -99,3 +99,26 @@ entries:
   ctx.deadline = sched::CallContext::Clock::now() + std::chrono::milliseconds(20);
   EXPECT_EQ((*booted)->call("t:spin", {}, ctx).error().kind(), core::ErrorKind::Timeout);
 }
+
+TEST(Boot, CallerDeadlineStopsGuestCodeWithoutItsOwnLimit) {
+  // Regression: only limits.max_execution_ms used to bound guest code; a caller's deadline
+  // (a test timeout, an outer limit) must stop an infinite loop too.
+  TempApp app(R"(namespace: t
+entries:
+  - {name: spin, kind: function.wat, method: spin, source: '(module (func (export "spin") (loop (br 0))))'}
+  - {name: answer, kind: function.wat, method: answer, source: '(module (func (export "answer") (result i32) i32.const 42))'}
+)");
+  auto booted = app::App::boot(app.dir(), two_threads());
+  ASSERT_TRUE(booted.ok()) << booted.error().message();
+  sched::CallContext ctx;
+  ctx.deadline = sched::CallContext::Clock::now() + std::chrono::milliseconds(60);
+  auto start = std::chrono::steady_clock::now();
+  auto r = (*booted)->call("t:spin", {}, ctx);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind(), core::ErrorKind::Timeout) << r.error().message();
+  EXPECT_LT(elapsed, std::chrono::milliseconds(300));
+  auto ok = (*booted)->call("t:answer", {});
+  ASSERT_TRUE(ok.ok()) << ok.error().message();
+  EXPECT_EQ(ok->as_int(), 42);
+}

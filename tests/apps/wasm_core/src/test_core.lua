@@ -90,4 +90,19 @@ function M.strings()
   return true
 end
 
+function M.wasi_preview1()
+  assert(funcs.call("wasm:wasi_hello") == 16, "fd_write reports the bytes written")
+  assert(funcs.call("wasm:wasi_argc") == 3, "wasi.args reach the guest")
+  assert(funcs.call("wasm:wasi_last_arg") == string.byte("z"))
+  assert(funcs.call("wasm:wasi_now") > 1700000000 * 1000000000, "realtime clock in ns")
+  assert(funcs.call("wasm:wasi_rand") ~= funcs.call("wasm:wasi_rand"), "random bytes differ")
+  local v, e = funcs.call("wasm:wasi_exit", 0)
+  assert(v == nil and e == nil, "exit(0) is success: " .. tostring(e))
+  local _, e3 = funcs.call("wasm:wasi_exit", 3)
+  assert(e3 and e3:message():find("exit code 3"), tostring(e3))
+  local _, eo = funcs.call("wasm:wasi_open")
+  assert(eo and eo:message():find("wasi_snapshot_preview1#path_open"), tostring(eo))
+  return true
+end
+
 return M
