@@ -7,6 +7,8 @@ run() { echo "\$ wirt $*"; "$WIRT" "$@"; echo; }
 run check -a "$APP"
 run call -a "$APP" demo:greet World
 run call -a "$APP" demo:summarize '[2, 4, 6, 8]'
+run call -a "$APP" demo:fib 50
+run call -a "$APP" demo:title_case "hello from webassembly"
 run call -a "$APP" demo:main Lua
 echo "\$ wirt call -a $APP demo:greet '\"\"'   # errors come back with their kind"
 "$WIRT" call -a "$APP" demo:greet '""' 2>&1 || echo "(exit $?)"
