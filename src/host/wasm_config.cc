@@ -4,7 +4,7 @@
 #include <set>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
+#include "core/sha256.h"
 
 namespace wirt::host {
 
@@ -201,16 +201,6 @@ PoolPlan plan_pool(const PoolConfig& p) {
   return {"inline", 1, 1, 0};
 }
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  hex.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
-  return hex;
-}
-
 core::Status verify_hash(std::string_view bytes, std::string_view spec) {
   size_t colon = spec.find(':');
   if (colon == std::string_view::npos) return core::invalid(fmt::format("invalid hash format: {}", spec));
@@ -218,7 +208,7 @@ core::Status verify_hash(std::string_view bytes, std::string_view spec) {
   if (alg != "sha256") return core::invalid(fmt::format("unsupported hash algorithm: {}", alg));
   std::string want(spec.substr(colon + 1));
   std::transform(want.begin(), want.end(), want.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  std::string got = sha256_hex(bytes);
+  std::string got = core::sha256_hex(bytes);
   if (want != got) {
     return core::invalid(fmt::format("hash verification failed: hash mismatch: expected {}, got {}", want, got));
   }

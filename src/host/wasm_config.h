@@ -62,7 +62,5 @@ core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry);
 PoolPlan plan_pool(const PoolConfig& pool);
 // Verifies `bytes` against "sha256:<hex>" (hex compared case-insensitively).
 core::Status verify_hash(std::string_view bytes, std::string_view spec);
-// Lowercase hex sha256 of bytes.
-std::string sha256_hex(std::string_view bytes);
 
 }  // namespace wirt::host

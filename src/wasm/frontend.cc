@@ -22,7 +22,7 @@
 #include <set>
 
 #include "wasm/feature_check.h"
-#include "wasm/sha256.h"
+#include "core/sha256.h"
 
 namespace wirt::wasm {
 namespace {
@@ -246,7 +246,7 @@ core::Result<Translation> translate(std::span<const uint8_t> binary, std::string
 
   Translation out;
   out.binary.assign(binary.begin(), binary.end());
-  out.sha256 = sha256_hex(binary);
+  out.sha256 = core::sha256_hex(binary);
   collect_interface(*module, &out);
   // wasm2c names an import after (module, name) only: the same pair imported with two
   // different types cannot be expressed in C (the C writer aborts the process).

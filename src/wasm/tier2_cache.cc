@@ -23,7 +23,7 @@
 
 #include "core/log.h"
 #include "wasm/runtime.h"
-#include "wasm/sha256.h"
+#include "core/sha256.h"
 
 extern char** environ;
 
@@ -161,7 +161,7 @@ std::string cache_dir() {
 
 std::string tier2_key(std::string_view module_sha256, bool guard_pages) {
   const CompilerInfo& cc = system_compiler();
-  Sha256 h;
+  core::Sha256 h;
   h.update(fmt::format("wirt-tier2\nengine={}\nabi={}\ncc={}\nflags={}\nguard={}\nmodule={}\n",
                        WIRT_ENGINE_VERSION, WIRT_ABI_VERSION, cc.version, kFlags,
                        guard_pages ? 1 : 0, module_sha256));
@@ -187,7 +187,7 @@ core::Result<std::shared_ptr<const Code>> load_tier2(std::string_view key, bool 
   std::string_view payload = all.substr(0, all.size() - kTrailer);
   if (trailer.substr(0, 8) != kMagic) return reject("no wirt trailer");
   if (trailer.substr(8, 64) != key) return reject("built for another key");
-  if (trailer.substr(72, 64) != sha256_hex(payload)) return reject("checksum mismatch");
+  if (trailer.substr(72, 64) != core::sha256_hex(payload)) return reject("checksum mismatch");
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) return reject(fmt::format("dlopen: {}", dlerror()));
   std::shared_ptr<void> keep(handle, DlCloser{});
@@ -251,7 +251,7 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
     cleanup();
     return core::internal("tier-2 compiler produced no output");
   }
-  std::string trailer = std::string(kMagic) + std::string(key) + sha256_hex(std::string_view(so));
+  std::string trailer = std::string(kMagic) + std::string(key) + core::sha256_hex(std::string_view(so));
   {
     std::ofstream f(so_path, std::ios::binary | std::ios::app);
     f.write(trailer.data(), std::streamsize(trailer.size()));

@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 #include "host/fs_registry.h"
+#include "core/sha256.h"
 #include "host/wasm_config.h"
 
 using namespace wirt;
@@ -78,7 +79,7 @@ TEST(WasmConfig, PoolPlansFollowTheReferenceDefaults) {
 }
 
 TEST(WasmConfig, HashVerification) {
-  const std::string hex = host::sha256_hex("abc");
+  const std::string hex = core::sha256_hex("abc");
   EXPECT_EQ(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_TRUE(host::verify_hash("abc", "sha256:" + hex).ok());
   std::string upper = hex;
