@@ -24,7 +24,9 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
   app->paths_ = report.paths;
   app->entries_ = std::move(report.entries);
   app->scheduler_ = std::make_unique<sched::Scheduler>(sched::SchedulerOptions{options.threads});
+  app->processes_ = std::make_unique<sched::ProcessTable>(app->scheduler_.get());
   app->lua_ = std::make_unique<lua::LuaRuntime>(app->scheduler_.get(), &app->functions_);
+  app->lua_->set_processes(app->processes_.get());
   std::vector<core::Error> found;
   auto st = app->build(options, &found);
   if (!st) {
@@ -56,14 +58,19 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
     named.wrap(fmt::format("{}: entry {}", e.pos.str(), e.id.str()));
     problems->push_back(std::move(named));
   };
-  LuaKinds lua_kinds(lua_.get(), &functions_);
-  wasm_ = std::make_unique<WasmKinds>(paths_.root, &functions_, options.engine);
+  LuaKinds lua_kinds(lua_.get(), &functions_, processes_.get());
+  wasm_ = std::make_unique<WasmKinds>(paths_.root, &functions_, processes_.get(), options.engine);
   for (const registry::Entry* e : *order) {
     core::Status st;
     if (lua_kinds.handles(e->kind)) {
       st = lua_kinds.add(*e);
     } else if (wasm_->handles(e->kind)) {
       st = wasm_->add(*e);
+    } else if (e->kind == "process.host") {
+      processes_->add_host(e->id.str());
+    } else if (e->kind == "terminal.host") {
+      processes_->add_host(e->id.str());
+      terminal_hosts_.push_back(e->id.str());
     } else {
       // Kinds without a handler are stored, as the reference does (reference-platform §1.1).
       core::log_debug("entry {}: kind {} has no handler; stored only", e->id.str(), e->kind);
@@ -84,6 +91,51 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
   }
   if (!problems->empty()) return problems->front();
   return {};
+}
+
+int App::run_command(const std::string& name, const std::vector<std::string>& args) {
+  const registry::Entry* entry = nullptr;
+  for (const auto& e : entries_) {
+    const core::Value* n = e.meta.find_path("command.name");
+    if (e.kind.rfind("process.", 0) == 0 && n && n->is_string() && n->as_string() == name) entry = &e;
+  }
+  auto fail = [](const core::Error& e) {
+    auto kind = core::kind_name(e.kind());
+    if (kind.empty()) fmt::print(stderr, "error: {}\n", e.message());
+    else fmt::print(stderr, "error [{}]: {}\n", kind, e.message());
+    return 1;
+  };
+  if (!entry) {
+    return fail(core::not_found(fmt::format("command \"{}\" not found. Use 'wirt run list' to see available commands", name)));
+  }
+  if (terminal_hosts_.size() != 1) {
+    return fail(core::unavailable(fmt::format("command \"{}\" needs exactly one terminal.host entry, the app has {}",
+                                              name, terminal_hosts_.size())));
+  }
+  const sched::ProcessFactory* factory = processes_->factory(entry->id.str());
+  if (!factory) return fail(core::unavailable(fmt::format("{} ({}) cannot run as a process", entry->id.str(), entry->kind)));
+  core::Array values;
+  for (const auto& a : args) values.emplace_back(a);  // command arguments are strings
+  sched::CallContext ctx;
+  ctx.frame_id = entry->id.str();
+  ctx.pid = processes_->new_pid(terminal_hosts_.front());
+  std::optional<core::Result<core::Value>> out;
+  scheduler_->block_on([&] {
+    processes_->mailbox(ctx.pid);
+    out.emplace((*factory)(ctx, values));
+    processes_->drop(ctx.pid);
+  });
+  // Exit rules of the reference's terminal host.
+  if (!*out) return fail(out->error());
+  const core::Value& v = **out;
+  if (v.is_string()) {
+    fmt::print("{}\n", v.as_string());
+    return 0;
+  }
+  if (v.is_int()) return static_cast<int>(v.as_int());
+  if (v.is_float()) return static_cast<int>(v.as_float());
+  if (v.is_bool()) return v.as_bool() ? 0 : 1;
+  return 0;
 }
 
 core::Result<core::Value> App::call(const std::string& id, const core::Array& args, const sched::CallContext& ctx) {

@@ -48,6 +48,12 @@ class App {
   const registry::Entry* find(const std::string& id) const;
   sched::Scheduler& scheduler() { return *scheduler_; }
   const sched::FunctionTable& functions() const { return functions_; }
+  sched::ProcessTable& processes() { return *processes_; }
+
+  // Runs the command `name` (a process entry with meta.command.name) on the terminal host with
+  // string arguments; returns the exit code by the reference's rules (reference-platform §2
+  // terminal.host), printing a string result on stdout and an error on stderr.
+  int run_command(const std::string& name, const std::vector<std::string>& args);
 
  private:
   App() = default;
@@ -57,6 +63,8 @@ class App {
   std::vector<registry::Entry> entries_;
   std::unique_ptr<sched::Scheduler> scheduler_;
   sched::FunctionTable functions_;
+  std::unique_ptr<sched::ProcessTable> processes_;
+  std::vector<std::string> terminal_hosts_;
   std::unique_ptr<lua::LuaRuntime> lua_;
   std::unique_ptr<WasmKinds> wasm_;
 };

@@ -31,6 +31,8 @@ core::Status LuaKinds::add(const registry::Entry& entry) {
   if (entry.kind == "function.lua") {
     unit.method = entry.data.get_string("method");
     if (unit.method.empty()) return core::invalid("method: is required");
+  } else if (entry.kind == "process.lua") {
+    unit.method = entry.data.get_string("method", "main");  // the host's default (reference §2)
   }
   auto modules = string_list(entry.data, "modules");
   if (!modules) return std::move(modules).error();
@@ -45,18 +47,16 @@ core::Status LuaKinds::add(const registry::Entry& entry) {
     }
   }
   WIRT_TRY(runtime_->add(std::move(unit)));
-  if (entry.kind == "function.lua") {
-    std::string id = entry.id.str();
-    lua::LuaRuntime* rt = runtime_;
-    functions_->add(id, [rt, id](const sched::CallContext& ctx, const core::Array& args) {
-      return rt->call(id, ctx, args);
-    });
-  }
+  std::string id = entry.id.str();
+  lua::LuaRuntime* rt = runtime_;
+  auto run = [rt, id](const sched::CallContext& ctx, const core::Array& args) { return rt->call(id, ctx, args); };
+  if (entry.kind == "function.lua") functions_->add(id, run);
+  if (entry.kind == "process.lua") processes_->add_factory(id, run);
   return {};
 }
 
 core::Status LuaKinds::verify(const registry::Entry& entry) {
-  if (entry.kind != "function.lua") return {};
+  if (entry.kind == "library.lua") return {};
   return runtime_->verify(entry.id.str());
 }
 

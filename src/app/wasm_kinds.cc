@@ -10,13 +10,14 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
   if (entry.kind == "fs.directory") return fs_.add(entry, app_root_);
   auto config = host::parse_wasm_config(entry);
   if (!config) return std::move(config).error();
-  if (entry.kind == "process.wasm") return {};  // run by process hosts (not supported yet)
   auto fn = host::WasmFunction::load(entry, std::move(*config), fs_, settings_);
   if (!fn) return std::move(fn).error();
   std::string id = entry.id.str();
   std::shared_ptr<host::WasmFunction> f = *fn;
   functions_by_id_[id] = f;
-  functions_->add(id, [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); });
+  auto run = [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); };
+  if (entry.kind == "process.wasm") processes_->add_factory(id, run);
+  else functions_->add(id, run);
   return {};
 }
 

@@ -1,6 +1,5 @@
-// Kind handlers for fs.directory, function.wat and function.wasm entries (DESIGN §1.2).
-// process.wasm configs are validated (so bad ones fail the boot) and stored for the process
-// layer.
+// Kind handlers for fs.directory, function.wat, function.wasm and process.wasm entries
+// (DESIGN §1.2; a process.wasm runs its method once per spawn, as a process).
 #pragma once
 
 #include <filesystem>
@@ -13,13 +12,15 @@
 #include "host/wasm_function.h"
 #include "registry/entry.h"
 #include "sched/functions.h"
+#include "sched/processes.h"
 
 namespace wirt::app {
 
 class WasmKinds {
  public:
-  WasmKinds(std::filesystem::path app_root, sched::FunctionTable* functions, host::EngineSettings settings)
-      : app_root_(std::move(app_root)), functions_(functions), settings_(std::move(settings)) {}
+  WasmKinds(std::filesystem::path app_root, sched::FunctionTable* functions, sched::ProcessTable* processes,
+            host::EngineSettings settings)
+      : app_root_(std::move(app_root)), functions_(functions), processes_(processes), settings_(std::move(settings)) {}
 
   bool handles(const std::string& kind) const;
   core::Status add(const registry::Entry& entry);
@@ -28,6 +29,7 @@ class WasmKinds {
  private:
   std::filesystem::path app_root_;
   sched::FunctionTable* functions_;
+  sched::ProcessTable* processes_;
   host::EngineSettings settings_;
   host::FsRegistry fs_;
   std::map<std::string, std::shared_ptr<host::WasmFunction>> functions_by_id_;

@@ -171,15 +171,8 @@ int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
   auto app = boot_or_report(opts);
   if (!app) return 1;
   if (!args.empty()) {
-    // Commands run process entries on the terminal host; process kinds are not supported yet.
-    bool known = false;
-    for (const auto& c : find_commands(app->entries())) known = known || c.name == args[0];
-    if (!known) {
-      print_error(core::not_found(fmt::format("command \"{}\" not found. Use 'wirt run list' to see available commands", args[0])));
-      return 1;
-    }
-    print_error(core::unavailable(fmt::format("command \"{}\": process entries cannot run yet in this version", args[0])));
-    return 1;
+    std::fflush(stdout);
+    return app->run_command(args[0], std::vector<std::string>(args.begin() + 1, args.end()));
   }
   // Services: run until SIGINT or SIGTERM, then shut down cleanly.
   sigset_t set;

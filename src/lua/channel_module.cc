@@ -13,9 +13,15 @@ constexpr const char* kChannelClass = "wirt.channel";
 constexpr const char* kPayloadClass = "wirt.payload";
 constexpr const char* kCaseField = "__wirt_case";
 
+constexpr const char* kMessageClass = "wirt.message";
+
 struct LuaChannel {
   std::shared_ptr<sched::Channel> ch;
-  bool payloads = false;
+  ChannelView view = ChannelView::Plain;
+};
+
+struct Message {
+  core::Value value;  // {topic, from, payload}
 };
 
 struct Payload {
@@ -24,9 +30,44 @@ struct Payload {
 
 LuaChannel* check_channel(lua_State* L, int idx) { return check_udata<LuaChannel>(L, idx, kChannelClass); }
 
+// An event's {kind=, message=} error map back into an error object.
+void push_event(lua_State* L, const core::Value& ev) {
+  push_value(L, ev);
+  const core::Value* err = ev.find_path("result.error");
+  if (!err || !err->is_map()) return;
+  core::Error e(core::kind_from_name(err->get_string("kind")), err->get_string("message"));
+  if (const core::Value* d = err->find("details")) e.with_details(*d);
+  lua_getfield(L, -1, "result");
+  push_error(L, std::move(e));
+  lua_setfield(L, -2, "error");
+  lua_pop(L, 1);
+}
+
 void push_received(lua_State* L, const LuaChannel& c, core::Value v, bool ok) {
-  if (ok && c.payloads) push_payload(L, std::move(v));
-  else push_value(L, v);
+  if (!ok) {
+    lua_pushnil(L);
+    return;
+  }
+  switch (c.view) {
+    case ChannelView::Plain: push_value(L, v); break;
+    case ChannelView::Payloads: push_payload(L, std::move(v)); break;
+    case ChannelView::Events: push_event(L, v); break;
+    case ChannelView::Messages: new_udata<Message>(L, kMessageClass, Message{std::move(v)}); break;
+  }
+}
+
+int msg_topic(lua_State* L) {
+  push_value(L, core::Value(check_udata<Message>(L, 1, kMessageClass)->value.get_string("topic")));
+  return 1;
+}
+int msg_from(lua_State* L) {
+  push_value(L, core::Value(check_udata<Message>(L, 1, kMessageClass)->value.get_string("from")));
+  return 1;
+}
+int msg_payload(lua_State* L) {
+  const core::Value* p = check_udata<Message>(L, 1, kMessageClass)->value.find("payload");
+  push_payload(L, p ? *p : core::Value());
+  return 1;
 }
 
 void require_fiber(lua_State* L) {
@@ -90,7 +131,7 @@ int ch_eq(lua_State* L) {
 int channel_new(lua_State* L) {
   lua_Integer n = luaL_optinteger(L, 1, 0);
   luaL_argcheck(L, n >= 0, 1, "capacity must be >= 0");
-  push_channel(L, sched::Channel::make(static_cast<size_t>(n)), false);
+  push_channel(L, sched::Channel::make(static_cast<size_t>(n)));
   return 1;
 }
 
@@ -151,8 +192,8 @@ int payload_data(lua_State* L) {
 
 }  // namespace
 
-void push_channel(lua_State* L, std::shared_ptr<sched::Channel> ch, bool payloads) {
-  new_udata<LuaChannel>(L, kChannelClass, LuaChannel{std::move(ch), payloads});
+void push_channel(lua_State* L, std::shared_ptr<sched::Channel> ch, ChannelView view) {
+  new_udata<LuaChannel>(L, kChannelClass, LuaChannel{std::move(ch), view});
 }
 
 void push_payload(lua_State* L, core::Value v) { new_udata<Payload>(L, kPayloadClass, Payload{std::move(v)}); }
@@ -166,6 +207,9 @@ void open_channel(lua_State* L) {
   define_class(L, kChannelClass, methods, destroy_udata<LuaChannel>);
   static const luaL_Reg payload_methods[] = {{"data", payload_data}, {nullptr, nullptr}};
   define_class(L, kPayloadClass, payload_methods, destroy_udata<Payload>);
+  static const luaL_Reg message_methods[] = {
+      {"topic", msg_topic}, {"from", msg_from}, {"payload", msg_payload}, {nullptr, nullptr}};
+  define_class(L, kMessageClass, message_methods, destroy_udata<Message>);
   static const luaL_Reg funcs[] = {{"new", channel_new}, {"select", channel_select}, {nullptr, nullptr}};
   luaL_newlib(L, funcs);
   lua_setglobal(L, "channel");

@@ -13,8 +13,16 @@
 
 namespace wirt::lua {
 
-// Pushes a Lua channel object for ch; `payloads` wraps received values as Payload objects.
-void push_channel(lua_State* L, std::shared_ptr<sched::Channel> ch, bool payloads);
+// How received values are shown to Lua.
+enum class ChannelView {
+  Plain,     // the value itself
+  Payloads,  // a Payload object (`payload:data()`), as futures deliver
+  Events,    // process events: result.error becomes an error object
+  Messages,  // inbox messages: a Message object (`msg:topic()`, `msg:from()`, `msg:payload()`)
+};
+
+// Pushes a Lua channel object for ch.
+void push_channel(lua_State* L, std::shared_ptr<sched::Channel> ch, ChannelView view = ChannelView::Plain);
 void push_payload(lua_State* L, core::Value v);
 void open_channel(lua_State* L);
 

@@ -181,7 +181,7 @@ int ex_async(lua_State* L) { return invoke(L, 2, check_executor(L), true); }
 FutureState& check_future(lua_State* L) { return *check_udata<Future>(L, 1, kFutureClass)->state; }
 
 int fut_channel(lua_State* L) {
-  push_channel(L, check_future(L).channel, /*payloads=*/true);
+  push_channel(L, check_future(L).channel, ChannelView::Payloads);
   return 1;
 }
 

@@ -11,6 +11,7 @@
 #include "lua/convert.h"
 #include "lua/error_object.h"
 #include "lua/modules.h"
+#include "lua/process_module.h"
 
 namespace wirt::lua {
 
@@ -134,6 +135,7 @@ void open_sandbox(lua_State* L) {
   lua_setglobal(L, "require");
   open_errors(L);
   open_channel(L);
+  open_process(L);
 }
 
 }  // namespace
@@ -352,6 +354,7 @@ core::Result<core::Value> LuaRuntime::call(const std::string& id, const sched::C
   for (const auto& a : args) push_value(L, a);
   int st = lua_pcall(L, static_cast<int>(args.size()), 2, 0);
   state_env(L)->call = nullptr;
+  end_call_process(L, processes_);
   if (st != LUA_OK) {
     core::Error e = error_from_lua(L, -1);
     release(pool, L, st == LUA_ERRRUN);

@@ -16,6 +16,7 @@
 #include "core/value.h"
 #include "lua/lua.h"
 #include "sched/functions.h"
+#include "sched/processes.h"
 #include "sched/scheduler.h"
 
 namespace wirt::lua {
@@ -45,6 +46,9 @@ class LuaRuntime {
   core::Result<core::Value> call(const std::string& id, const sched::CallContext& ctx, const core::Array& args);
 
   sched::Scheduler* scheduler() const { return scheduler_; }
+  // Processes spawned from Lua run here (set once at boot; may be null in tests).
+  void set_processes(sched::ProcessTable* p) { processes_ = p; }
+  sched::ProcessTable* processes() const { return processes_; }
   const sched::FunctionTable* functions() const { return functions_; }
   const LuaUnit* unit(const std::string& id) const;
   // The compiled chunk of unit `id` (a Lua binary chunk), or nullptr.
@@ -61,6 +65,7 @@ class LuaRuntime {
 
   sched::Scheduler* scheduler_;
   const sched::FunctionTable* functions_;
+  sched::ProcessTable* processes_ = nullptr;
   std::map<std::string, std::unique_ptr<Pool>> pools_;
 };
 

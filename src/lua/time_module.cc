@@ -45,7 +45,7 @@ int time_after(lua_State* L) {
     auto now = std::chrono::system_clock::now().time_since_epoch();
     ch->try_send(core::Value(static_cast<int64_t>(std::chrono::duration_cast<core::Nanos>(now).count())));
   });
-  push_channel(L, std::move(ch), false);
+  push_channel(L, std::move(ch));
   return 1;
 }
 

@@ -31,6 +31,7 @@ struct CallContext {
   std::optional<Clock::time_point> deadline; // the earliest deadline along the call chain
   int depth = 0;                             // nested call depth (funcs.call chains)
   std::string frame_id;                      // id of the function being run
+  std::string pid;                           // the process running this call ("" for plain calls)
 
   // The context a callee sees: the inheritable pairs (actor, scope, values) and the deadline.
   CallContext fork(std::string callee_id) const {
@@ -41,7 +42,7 @@ struct CallContext {
     c.deadline = deadline;
     c.depth = depth + 1;
     c.frame_id = std::move(callee_id);
-    return c;
+    return c;  // pid is not inherited: a callee is not its caller's process
   }
 };
 

@@ -237,7 +237,9 @@ core::Status Instance::instantiate() {
   {
     rt::ScopedMemoryPolicy scope(&policy);
     instantiated_ = true;  // wasm2c's free handles partially initialised instances
+    instantiating_ = true;
     st = invoke(&Instance::instantiate_thunk, this, nullptr, nullptr);
+    instantiating_ = false;
   }
   rt::release_memories(&parked_);
   if (!st) {
@@ -310,8 +312,12 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
 
   // The tighter of the caller's deadline and ours (const: it must survive _longjmp).
   const int64_t now = rt::now_ns();
-  int64_t limit_deadline = limits_.max_execution_ms ? now + int64_t(limits_.max_execution_ms) * 1000000 : 0;
-  uint32_t limit_ms = limits_.max_execution_ms;
+  // Instantiation (data segments, the start function) is bounded separately: a per-call limit
+  // of a few ms must not fail instantiation, and a start function that never returns must not
+  // hang the boot.
+  uint32_t limit_ms = instantiating_ ? std::max<uint32_t>(limits_.max_execution_ms, kInstantiateLimitMs)
+                                     : limits_.max_execution_ms;
+  int64_t limit_deadline = limit_ms ? now + int64_t(limit_ms) * 1000000 : 0;
   if (call_deadline_ns_ && (limit_deadline == 0 || call_deadline_ns_ < limit_deadline)) {
     // The caller's deadline is nearer (e.g. a test timeout or an outer limit along the chain).
     limit_deadline = call_deadline_ns_;

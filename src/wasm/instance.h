@@ -148,6 +148,8 @@ class Instance {
   std::vector<Instance*> peers_;  // instances whose code/tables we reach directly
   std::vector<wasm_rt_memory_t> parked_;  // memory mappings kept across reset()
   int64_t call_deadline_ns_ = 0;
+  bool instantiating_ = false;
+  static constexpr uint32_t kInstantiateLimitMs = 10000;
   bool instantiated_ = false;
   bool dead_ = false;
 };

@@ -59,6 +59,13 @@ check wasi_stdout_goes_to_log 0 '^16$' '\[wasm:wasi_hello\] stdout: hello from w
 check compile_fills_cache 0 'compiled [0-9]+ modules into the cache' '' -- env WIRT_CACHE_DIR=/tmp/wirt-cli-cache.$$ "$WIRT" compile -a "$HERE/../apps/wasm_core"
 check run_list_lists_commands 0 'build-all +Build everything +\(cmds:build\)' '' -- "$WIRT" run list -a "$APPS/commands"
 check run_list_empty 0 'No commands found' '' -- "$WIRT" run list -a "$BASICS"
+PROCS=$HERE/../apps/processes
+check run_command_prints_string 0 '^Hello, World!$' '' -- "$WIRT" run -a "$PROCS" hello World
+check run_command_integer_is_exit_code 7 '' '' -- "$WIRT" run -a "$PROCS" exit-code 7
+check run_command_error_exits_1 1 '' '^error \[Invalid\]: this command always fails$' -- "$WIRT" run -a "$PROCS" fail
+check run_wasm_process_command 0 '^Hello, Wasm!$' '' -- "$WIRT" run -a "$PROCS" greet-wasm Wasm
+check run_list_shows_process_commands 0 'greet-wasm +Greet through a core wasm process +\(proc:greet_wasm\)' '' -- "$WIRT" run list -a "$PROCS"
+check run_services_stops_cleanly_on_sigterm 0 '' '' -- timeout --preserve-status -s TERM 1 "$WIRT" run -a "$PROCS"
 check run_unknown_command 1 '' 'command "nope" not found' -- "$WIRT" run -a "$APPS/commands" nope
 check missing_app_dir 1 '' 'NotFound' -- "$WIRT" check -a "$APPS/does-not-exist"
 check bad_log_level 2 '' 'log-level' -- "$WIRT" --log-level loud check -a "$BASICS"

@@ -1,0 +1,70 @@
+// Processes (reference-platform §4): a process is an invocation with a PID, an inbox and an
+// events channel, started by spawn() on a process host and run to completion on its own fiber.
+// Monitors get an EXIT event {kind="pid.exit", from=pid, result={value=…, error=…}} when it ends.
+//
+// Every Lua invocation may act as a process (call process.events(), spawn_monitored, receive
+// messages): its mailbox is made on first use and dropped when the invocation ends.
+//
+// Thread-safety: all members are safe to call from fibers on any worker.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/result.h"
+#include "core/value.h"
+#include "sched/call_context.h"
+#include "sched/channel.h"
+#include "sched/scheduler.h"
+
+namespace wirt::sched {
+
+struct Mailbox {
+  std::shared_ptr<Channel> inbox = Channel::make(1024);   // messages {topic, from, payload}
+  std::shared_ptr<Channel> events = Channel::make(1024);  // EXIT events of monitored children
+};
+
+// Runs a process entry with its arguments; the result decides the EXIT event.
+using ProcessFactory = std::function<core::Result<core::Value>(const CallContext&, const core::Array& args)>;
+
+class ProcessTable {
+ public:
+  explicit ProcessTable(Scheduler* scheduler) : scheduler_(scheduler) {}
+
+  void add_factory(std::string id, ProcessFactory f) { factories_[std::move(id)] = std::move(f); }
+  void add_host(std::string id) { hosts_[id] = true; }
+  bool has_factory(const std::string& id) const { return factories_.count(id) != 0; }
+  bool has_host(const std::string& id) const { return hosts_.count(id) != 0; }
+  const ProcessFactory* factory(const std::string& id) const;
+
+  // A fresh PID "{host|n}".
+  std::string new_pid(const std::string& host);
+  // The mailbox of `pid`, made when missing.
+  std::shared_ptr<Mailbox> mailbox(const std::string& pid);
+  std::shared_ptr<Mailbox> find(const std::string& pid) const;
+  void drop(const std::string& pid);
+
+  // Starts process `id` on `host` with `args`; `monitor` (a PID, or empty) gets its EXIT event.
+  // The child inherits the caller's actor, scope and context values.
+  core::Result<std::string> spawn(const CallContext& caller, const std::string& id, const std::string& host,
+                                  core::Array args, const std::string& monitor);
+  // Delivers a message to `pid`'s inbox; NotFound when no such process is running.
+  core::Status send(const std::string& pid, core::Value message);
+
+  // The EXIT event value for a finished process.
+  static core::Value exit_event(const std::string& pid, const core::Result<core::Value>& result);
+
+ private:
+  Scheduler* scheduler_;
+  std::map<std::string, ProcessFactory> factories_;
+  std::map<std::string, bool> hosts_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Mailbox>> mailboxes_;
+  std::atomic<uint64_t> next_{1};
+};
+
+}  // namespace wirt::sched
