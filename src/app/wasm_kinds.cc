@@ -3,14 +3,16 @@
 namespace wirt::app {
 
 bool WasmKinds::handles(const std::string& kind) const {
-  return kind == "fs.directory" || kind == "function.wat" || kind == "function.wasm" || kind == "process.wasm";
+  return kind == "fs.directory" || kind == "function.wat" || kind == "function.wasm" || kind == "process.wasm" ||
+         env_.handles(kind);
 }
 
 core::Status WasmKinds::add(const registry::Entry& entry) {
   if (entry.kind == "fs.directory") return fs_.add(entry, app_root_);
+  if (env_.handles(entry.kind)) return env_.add(entry, app_root_);
   auto config = host::parse_wasm_config(entry);
   if (!config) return std::move(config).error();
-  auto fn = host::WasmFunction::load(entry, std::move(*config), fs_, settings_);
+  auto fn = host::WasmFunction::load(entry, std::move(*config), fs_, &env_, settings_);
   if (!fn) return std::move(fn).error();
   std::string id = entry.id.str();
   std::shared_ptr<host::WasmFunction> f = *fn;

@@ -1,4 +1,5 @@
-// Kind handlers for fs.directory, function.wat, function.wasm and process.wasm entries
+// Kind handlers for fs.directory, env.storage.*, env.variable, function.wat, function.wasm and
+// process.wasm entries
 // (DESIGN §1.2; a process.wasm runs its method once per spawn, as a process).
 #pragma once
 
@@ -32,6 +33,7 @@ class WasmKinds {
   sched::ProcessTable* processes_;
   host::EngineSettings settings_;
   host::FsRegistry fs_;
+  host::EnvRegistry env_;
   std::map<std::string, std::shared_ptr<host::WasmFunction>> functions_by_id_;
 };
 

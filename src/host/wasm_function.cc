@@ -1,5 +1,6 @@
 #include "host/wasm_function.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -103,7 +104,8 @@ core::Result<ModuleBytes> read_module_bytes(const WasmConfig& config, const FsRe
 }
 
 core::Result<std::shared_ptr<WasmFunction>> WasmFunction::load(const registry::Entry& entry, WasmConfig config,
-                                                               const FsRegistry& fs, const EngineSettings& settings) {
+                                                               const FsRegistry& fs, const EnvRegistry* env,
+                                                               const EngineSettings& settings) {
   auto bytes = read_module_bytes(config, fs);
   if (!bytes) return std::move(bytes).error();
   if (bytes->is_component) {
@@ -111,6 +113,8 @@ core::Result<std::shared_ptr<WasmFunction>> WasmFunction::load(const registry::E
   }
   std::shared_ptr<WasmFunction> fn(new WasmFunction());
   fn->id_ = entry.id.str();
+  fn->ns_ = entry.id.ns;
+  fn->env_ = env;
   wasm::CompileOptions opts;
   opts.name = fn->id_;
   opts.tier2_sync = settings.tier2_sync;
@@ -173,6 +177,9 @@ core::Result<core::Value> WasmFunction::call(const sched::CallContext& ctx, cons
   wasi::GuestEnv env;
   env.entry_id = id_;
   env.args = config_.wasi.args;
+  auto vars = resolve_env();
+  if (!vars) return std::move(vars).error();
+  env.env = std::move(*vars);
   inst.user_data = &env;
   auto r = sig_ ? call_typed(inst, args) : call_untyped(inst, args);
   inst.user_data = nullptr;
@@ -188,6 +195,25 @@ core::Result<core::Value> WasmFunction::call(const sched::CallContext& ctx, cons
     return e;
   }
   return r;
+}
+
+core::Result<std::vector<std::pair<std::string, std::string>>> WasmFunction::resolve_env() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& item : config_.wasi.env) {
+    std::optional<std::string> value;
+    if (env_) {
+      auto found = env_->lookup(item.id, ns_);
+      if (!found) return std::move(found).error().wrap(fmt::format("failed to resolve wasi env mapping: {}", item.id));
+      value = std::move(*found);
+    }
+    if (!value) {
+      if (item.required) return core::not_found(fmt::format("required wasi env variable not found: {}", item.id));
+      continue;
+    }
+    out.emplace_back(item.name, std::move(*value));
+  }
+  std::sort(out.begin(), out.end());  // the guest sees them sorted by name
+  return out;
 }
 
 core::Result<core::Value> WasmFunction::call_untyped(wasm::Instance& inst, const core::Array& args) {

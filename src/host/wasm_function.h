@@ -14,6 +14,7 @@
 #include "component/wit_model.h"
 #include "core/result.h"
 #include "core/value.h"
+#include "host/env_registry.h"
 #include "host/fs_registry.h"
 #include "host/instance_pool.h"
 #include "host/wasm_config.h"
@@ -37,8 +38,10 @@ class WasmFunction {
   // entry id and file): a hash mismatch, a missing file, WAT syntax (with line:column), an
   // unsupported feature, a bad method (listing the callable exports), a `wit:` that does not
   // match the export.
+  // `env` (may be null) resolves `wasi.env` at call time; it must outlive the function.
   static core::Result<std::shared_ptr<WasmFunction>> load(const registry::Entry& entry, WasmConfig config,
-                                                          const FsRegistry& fs, const EngineSettings& settings = {});
+                                                          const FsRegistry& fs, const EnvRegistry* env = nullptr,
+                                                          const EngineSettings& settings = {});
 
   core::Result<core::Value> call(const sched::CallContext& ctx, const core::Array& args);
 
@@ -53,7 +56,12 @@ class WasmFunction {
   core::Result<core::Value> call_untyped(wasm::Instance& inst, const core::Array& args);
   core::Result<core::Value> call_typed(wasm::Instance& inst, const core::Array& args);
 
+  // The guest's environment variables for one call (wasi.env, reference-wasm-runtime §7.3).
+  core::Result<std::vector<std::pair<std::string, std::string>>> resolve_env() const;
+
   std::string id_;
+  std::string ns_;
+  const EnvRegistry* env_ = nullptr;
   WasmConfig config_;
   std::shared_ptr<wasm::Module> module_;
   wasm::Linker linker_;

@@ -100,6 +100,11 @@ function M.wasi_preview1()
   assert(v == nil and e == nil, "exit(0) is success: " .. tostring(e))
   local _, e3 = funcs.call("wasm:wasi_exit", 3)
   assert(e3 and e3:message():find("exit code 3"), tostring(e3))
+  -- wasi.env: only set, non-empty variables reach the guest, sorted by name
+  assert(funcs.call("wasm:wasi_envc") == 1, "empty and unset variables are left out")
+  assert(funcs.call("wasm:wasi_env_first") == string.byte("A"), "ALPHA=hi comes before ZED=hi")
+  local _, er = funcs.call("wasm:wasi_env_required")
+  assert(er and er:kind() == errors.NOT_FOUND and er:message() == "required wasi env variable not found: wasm:unset", tostring(er))
   local _, eo = funcs.call("wasm:wasi_open")
   assert(eo and eo:message():find("wasi_snapshot_preview1#path_open"), tostring(eo))
   return true
