@@ -1,5 +1,7 @@
 #include "app/wasm_kinds.h"
 
+#include "host/component_function.h"
+
 namespace wirt::app {
 
 bool WasmKinds::handles(const std::string& kind) const {
@@ -12,12 +14,21 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
   if (env_.handles(entry.kind)) return env_.add(entry, app_root_);
   auto config = host::parse_wasm_config(entry);
   if (!config) return std::move(config).error();
-  auto fn = host::WasmFunction::load(entry, std::move(*config), fs_, &env_, settings_);
-  if (!fn) return std::move(fn).error();
+  auto bytes = host::read_module_bytes(*config, fs_);
+  if (!bytes) return std::move(bytes).error();
+  sched::FunctionHandler run;
+  if (bytes->is_component) {
+    auto fn = host::ComponentFunction::load(entry, std::move(*config), bytes->bytes, functions_, &env_, settings_);
+    if (!fn) return std::move(fn).error();
+    std::shared_ptr<host::ComponentFunction> f = *fn;
+    run = [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); };
+  } else {
+    auto fn = host::WasmFunction::load(entry, std::move(*config), *bytes, &env_, settings_);
+    if (!fn) return std::move(fn).error();
+    std::shared_ptr<host::WasmFunction> f = *fn;
+    run = [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); };
+  }
   std::string id = entry.id.str();
-  std::shared_ptr<host::WasmFunction> f = *fn;
-  functions_by_id_[id] = f;
-  auto run = [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); };
   if (entry.kind == "process.wasm") processes_->add_factory(id, run);
   else functions_->add(id, run);
   return {};

@@ -34,7 +34,6 @@ class WasmKinds {
   host::EngineSettings settings_;
   host::FsRegistry fs_;
   host::EnvRegistry env_;
-  std::map<std::string, std::shared_ptr<host::WasmFunction>> functions_by_id_;
 };
 
 }  // namespace wirt::app

@@ -109,6 +109,10 @@ core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry) {
   for (const core::Value* item : r.list(d, "imports")) {
     c.imports.push_back(item->is_string() ? item->as_string() : "");
   }
+  for (const auto& [import, target] : r.sub(d, "host").as_map()) {
+    std::string t = target.is_string() ? target.as_string() : "";
+    c.host.emplace_back(import, t.empty() ? t : registry::EntryId::parse(t).with_default_ns(entry.id.ns).str());
+  }
   const core::Value& wasi = r.sub(d, "wasi");
   for (const core::Value* a : r.list(wasi, "args")) c.wasi.args.push_back(a->is_string() ? a->as_string() : "");
   c.wasi.cwd = r.str(wasi, "cwd");
@@ -146,6 +150,12 @@ core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry) {
   if (c.method.empty()) return fail("method is required");
   for (const auto& imp : c.imports) {
     if (imp.empty() || imp.back() == ':') return fail("import :name cannot be empty");
+  }
+  for (const auto& [import, target] : c.host) {
+    if (import.find('#') == std::string::npos && import.find('/') != std::string::npos) {
+      return fail(fmt::format("host: {}: name an interface function as ns:pkg/iface@version#func", import));
+    }
+    if (target.empty()) return fail(fmt::format("host: {}: the target must be a function id (ns:name)", import));
   }
   if (transport.empty()) transport = "payload";
   if (transport != "payload" && transport != "wasi-http") return fail("invalid transport type");

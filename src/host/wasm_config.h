@@ -50,6 +50,9 @@ struct WasmConfig {
   std::string wit;
   std::string transport = "payload";  // payload | wasi-http
   std::vector<std::string> imports;
+  // wirt's `host:` map: an imported interface function ("ns:pkg/iface@ver#func") served by a
+  // registry function ("ns:name"), e.g. a Lua function implementing a component's host.
+  std::vector<std::pair<std::string, std::string>> host;
   WasiConfig wasi;
   PoolConfig pool;
   int64_t max_execution_ms = 0;  // 0 = no limit

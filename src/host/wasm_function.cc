@@ -104,13 +104,9 @@ core::Result<ModuleBytes> read_module_bytes(const WasmConfig& config, const FsRe
 }
 
 core::Result<std::shared_ptr<WasmFunction>> WasmFunction::load(const registry::Entry& entry, WasmConfig config,
-                                                               const FsRegistry& fs, const EnvRegistry* env,
+                                                               const ModuleBytes& code, const EnvRegistry* env,
                                                                const EngineSettings& settings) {
-  auto bytes = read_module_bytes(config, fs);
-  if (!bytes) return std::move(bytes).error();
-  if (bytes->is_component) {
-    return core::invalid("components are not supported yet in this version (core modules only)");
-  }
+  const ModuleBytes* bytes = &code;
   std::shared_ptr<WasmFunction> fn(new WasmFunction());
   fn->id_ = entry.id.str();
   fn->ns_ = entry.id.ns;
@@ -133,7 +129,7 @@ core::Result<std::shared_ptr<WasmFunction>> WasmFunction::load(const registry::E
   // stays unresolved and traps, naming itself, if called.
   wasi::define_preview1(fn->linker_, fn->module_->imports());
   fn->linker_.allow_unresolved_imports(true);
-  fn->pool_ = std::make_unique<InstancePool>(plan_pool(fn->config_.pool), [f = fn.get()] { return f->new_instance(); });
+  fn->pool_ = std::make_unique<InstancePool<wasm::Instance>>(plan_pool(fn->config_.pool), [f = fn.get()] { return f->new_instance(); });
   // Instantiating once now catches link and start-function failures at boot.
   auto probe = fn->new_instance();
   if (!probe) return std::move(probe).error();

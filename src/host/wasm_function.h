@@ -20,6 +20,7 @@
 #include "host/wasm_config.h"
 #include "registry/entry.h"
 #include "sched/call_context.h"
+#include "wasm/instance.h"
 #include "wasm/module.h"
 
 namespace wirt::host {
@@ -38,10 +39,11 @@ class WasmFunction {
   // entry id and file): a hash mismatch, a missing file, WAT syntax (with line:column), an
   // unsupported feature, a bad method (listing the callable exports), a `wit:` that does not
   // match the export.
-  // `env` (may be null) resolves `wasi.env` at call time; it must outlive the function.
+  // `bytes` come from read_module_bytes (a core module or WAT); `env` (may be null) resolves
+  // `wasi.env` at call time and must outlive the function.
   static core::Result<std::shared_ptr<WasmFunction>> load(const registry::Entry& entry, WasmConfig config,
-                                                          const FsRegistry& fs, const EnvRegistry* env = nullptr,
-                                                          const EngineSettings& settings = {});
+                                                          const struct ModuleBytes& bytes, const EnvRegistry* env,
+                                                          const EngineSettings& settings);
 
   core::Result<core::Value> call(const sched::CallContext& ctx, const core::Array& args);
 
@@ -70,7 +72,7 @@ class WasmFunction {
   const component::FuncSig* sig_ = nullptr;
   int realloc_index_ = -1;  // the guest allocator export (see check_signature)
   bool realloc_4_ = true;   // cabi_realloc-style (4 params) or alloc(size)
-  std::unique_ptr<InstancePool> pool_;
+  std::unique_ptr<InstancePool<wasm::Instance>> pool_;
 };
 
 // Loads a module's bytes for a config: the WAT source, or the fs file checked against `hash`.

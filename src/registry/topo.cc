@@ -30,8 +30,9 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 std::vector<std::string> dependency_strings(const Entry& entry) {
   std::vector<std::string> out;
+  if (const core::Value* host = entry.data.find("host"); host && !host->is_map()) collect(host, &out);
   for (const char* key : {"server", "router", "parent", "depends_on"}) collect(entry.meta.find(key), &out);
-  for (const char* key : {"func", "fs", "host", "process", "storage", "storages", "env", "config"}) {
+  for (const char* key : {"func", "fs", "process", "storage", "storages", "env", "config"}) {
     collect(entry.data.find(key), &out);
   }
   if (entry.data.is_map()) {
@@ -39,11 +40,14 @@ std::vector<std::string> dependency_strings(const Entry& entry) {
       if (ends_with(key, "_env")) collect(&value, &out);
     }
   }
-  if (const core::Value* imports = entry.data.find("imports")) {
-    if (imports->is_map()) {
-      for (const auto& [alias, target] : imports->as_map()) collect(&target, &out);
-    } else {
-      collect(imports, &out);
+  // Maps whose values are entry ids: `imports: {alias: ns:name}` (Lua) and wirt's
+  // `host: {"iface#func": ns:name}` (component host functions bound to registry functions).
+  for (const char* key : {"imports", "host"}) {
+    const core::Value* v = entry.data.find(key);
+    if (v && v->is_map()) {
+      for (const auto& [name, target] : v->as_map()) collect(&target, &out);
+    } else if (std::string_view(key) == "imports") {
+      collect(v, &out);
     }
   }
   collect(entry.data.find_path("lifecycle.requires"), &out);

@@ -1,0 +1,188 @@
+#include "host/component_function.h"
+
+#include <fmt/format.h>
+
+#include "component/canonical_abi.h"
+#include "core/json.h"
+#include "host/wasm_function.h"
+
+namespace wirt::host {
+
+namespace {
+
+// What host implementations reach through ComponentInstance::user_data during one call.
+struct CallScope {
+  const sched::CallContext* ctx;
+  const sched::FunctionTable* functions;
+};
+
+const CallScope& scope_of(component::HostCall& call) { return *static_cast<const CallScope*>(call.user_data); }
+
+// Text of a result for call-string (reference-wasm-runtime §7.5: strings as is, else printed).
+std::string as_text(const core::Value& v) {
+  if (v.is_nil()) return "";
+  if (v.is_string()) return v.as_string();
+  if (v.is_bytes()) return v.as_bytes().data;
+  if (v.is_int()) return std::to_string(v.as_int());
+  if (v.is_bool()) return v.as_bool() ? "true" : "false";
+  return core::to_json(v);
+}
+
+core::Value ok(core::Value v) {
+  core::Value r = core::Value::map();
+  r.set("ok", std::move(v));
+  return r;
+}
+core::Value err(std::string message) {
+  core::Value r = core::Value::map();
+  r.set("err", core::Value(std::move(message)));
+  return r;
+}
+
+// Calls a registry function for the guest with the caller's context (deadline, security).
+core::Result<core::Value> call_registry(component::HostCall& call, const std::string& target, core::Array args) {
+  const CallScope& scope = scope_of(call);
+  registry::EntryId id = registry::EntryId::parse(target);
+  if (id.ns.empty() || id.name.empty()) return core::invalid(fmt::format("invalid function target: {}", target));
+  return scope.functions->call(*scope.ctx, target, args);
+}
+
+}  // namespace
+
+std::string import_group_for(std::string_view iface) {
+  std::string_view base = iface.substr(0, iface.find('@'));
+  if (base == "wasi:io/poll") return "wasi:poll";
+  static const std::pair<std::string_view, std::string_view> kPrefixes[] = {
+      {"wasi:io/", "wasi:io"},         {"wasi:clocks/", "wasi:clocks"},   {"wasi:cli/", "wasi:cli"},
+      {"wasi:random/", "wasi:random"}, {"wasi:filesystem/", "wasi:filesystem"},
+      {"wasi:sockets/", "wasi:sockets"}, {"wasi:http/", "wasi:http"},   {"wippy:runtime/funcs", "funcs"},
+  };
+  for (const auto& [prefix, group] : kPrefixes)
+    if (base.substr(0, prefix.size()) == prefix) return std::string(group);
+  return "";
+}
+
+core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const registry::Entry& entry, WasmConfig config,
+                                                                         std::string_view bytes,
+                                                                         const sched::FunctionTable* functions,
+                                                                         const EnvRegistry* env,
+                                                                         const EngineSettings& settings) {
+  (void)env;  // WASI 0.2 interfaces (wasi:cli/environment) are not provided yet
+  std::shared_ptr<ComponentFunction> fn(new ComponentFunction());
+  fn->id_ = entry.id.str();
+  fn->functions_ = functions;
+  wasm::CompileOptions opts;
+  opts.name = fn->id_;
+  opts.tier2_sync = settings.tier2_sync;
+  auto comp = component::Component::load(
+      std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), opts);
+  if (!comp) return core::Error(std::move(comp).error()).wrap("failed to load wasm module");
+  fn->component_ = std::move(*comp);
+  if (settings.on_compiled) {
+    for (const auto& m : fn->component_->modules()) settings.on_compiled(fn->id_, *m);
+  }
+  fn->config_ = std::move(config);
+  const std::string& method = fn->config_.method;
+  fn->export_index_ = fn->component_->export_index(method);
+  fn->sig_ = fn->component_->find_export(method);
+  if (fn->export_index_ < 0 || !fn->sig_) {
+    std::vector<std::string> names;
+    for (const auto& e : fn->component_->exports()) names.push_back(e.name);
+    return core::invalid(fmt::format("method {} is not an exported function of the component (callable exports: {})",
+                                     method, names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+  }
+  for (const auto& p : fn->sig_->params) {
+    if (p.type->is_handle()) {
+      return core::invalid(fmt::format("method {}: parameter {} is a resource handle ({}), which cannot cross from Lua",
+                                       method, p.name, p.type->to_wit()));
+    }
+  }
+  // The component's imports that `host:` names must exist (a typo would otherwise only show
+  // when the guest calls it).
+  for (const auto& [import, target] : fn->config_.host) {
+    bool found = false;
+    for (const auto& imp : fn->component_->imports()) found = found || imp.qualified() == import;
+    if (!found) {
+      std::vector<std::string> names;
+      for (const auto& imp : fn->component_->imports()) names.push_back(imp.qualified());
+      return core::invalid(fmt::format("host: the component does not import {} (imports: {})", import,
+                                       names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+    }
+    if (!functions->contains(target)) {
+      return core::not_found(fmt::format("host: {} is bound to {}, which is not a function", import, target));
+    }
+  }
+  fn->bind_host_imports();
+  wasm::Limits limits;
+  if (fn->config_.max_memory_mb > 0) limits.max_memory_pages = static_cast<uint32_t>(fn->config_.max_memory_mb * 16);
+  limits.max_execution_ms = static_cast<uint32_t>(fn->config_.max_execution_ms);
+  ComponentFunction* self = fn.get();
+  fn->pool_ = std::make_unique<InstancePool<component::ComponentInstance>>(
+      plan_pool(fn->config_.pool),
+      [self, limits] { return component::ComponentInstance::create(self->component_, self->imports_, limits); });
+  // Instantiate once now: link failures and start functions fail the boot.
+  auto probe = component::ComponentInstance::create(fn->component_, fn->imports_, limits);
+  if (!probe) return std::move(probe).error();
+  WIRT_TRY(fn->pool_->warm());
+  return fn;
+}
+
+void ComponentFunction::bind_host_imports() {
+  imports_.group_for_unresolved = [](std::string_view iface) { return import_group_for(iface); };
+  for (const auto& [import, target] : config_.host) {
+    std::string t = target;
+    imports_.add(import, {nullptr, [t](component::HostCall& call, const core::Array& args) {
+                            return call_registry(call, t, args);
+                          }});
+  }
+  bool funcs = false;
+  for (const auto& imp : config_.imports) funcs = funcs || imp == "funcs" || imp.rfind("wippy:runtime/funcs", 0) == 0;
+  if (!funcs) return;
+  // wippy:runtime/funcs@0.1.0 (reference-wasm-runtime §7.5) plus call-json for structured values.
+  const std::string iface = "wippy:runtime/funcs@0.1.0#";
+  imports_.add(iface + "call-string", {nullptr, [](component::HostCall& call, const core::Array& a) -> core::Result<core::Value> {
+                 auto r = call_registry(call, a[0].as_string(), {a[1]});
+                 if (!r) return err(r.error().message());
+                 return ok(core::Value(as_text(*r)));
+               }});
+  imports_.add(iface + "call-bytes", {nullptr, [](component::HostCall& call, const core::Array& a) -> core::Result<core::Value> {
+                 core::Value input = a[1].is_string() ? core::Value(core::Bytes{a[1].as_string()}) : a[1];
+                 auto r = call_registry(call, a[0].as_string(), {input});
+                 if (!r) return err(r.error().message());
+                 return ok(core::Value(core::Bytes{as_text(*r)}));
+               }});
+  imports_.add(iface + "call-json", {nullptr, [](component::HostCall& call, const core::Array& a) -> core::Result<core::Value> {
+                 // args-json is a JSON array of arguments (or one JSON value = one argument).
+                 auto parsed = core::from_json(a[1].as_string());
+                 if (!parsed) return err(parsed.error().message());
+                 core::Array args = parsed->is_array() ? parsed->as_array() : core::Array{*parsed};
+                 auto r = call_registry(call, a[0].as_string(), std::move(args));
+                 if (!r) return err(r.error().message());
+                 return ok(core::Value(core::to_json(*r)));
+               }});
+}
+
+core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx, const core::Array& args) {
+  auto lease = pool_->acquire();
+  if (!lease) return std::move(lease).error();
+  CallScope scope{&ctx, functions_};
+  (*lease)->user_data = &scope;
+  // The caller's deadline bounds every core instance of the component.
+  int64_t deadline = ctx.deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        ctx.deadline->time_since_epoch()).count()
+                                  : 0;
+  for (size_t i = 0; wasm::Instance* core = (*lease)->core_instance(i); ++i) core->set_call_deadline(deadline);
+  auto r = (*lease)->call(export_index_, args);
+  (*lease)->user_data = nullptr;
+  if (!r) {
+    core::Error e = std::move(r).error();
+    if (e.kind() == core::ErrorKind::Internal || e.kind() == core::ErrorKind::Timeout) {
+      e.wrap(fmt::format("failed to call wasm method: {}", config_.method));
+    }
+    return e;
+  }
+  if (component::returns_result(*sig_)) return component::split_result(*sig_, std::move(*r));
+  return r;
+}
+
+}  // namespace wirt::host

@@ -1,0 +1,60 @@
+// function.wasm / process.wasm entries whose binary is a component (DESIGN §1.2, §2.2): the
+// component is decoded, its core modules compiled through the engine's tiers and linked;
+// `method` names a top-level export or `iface#func`, checked at load (listing the callable
+// exports); calls go through a pool of component instances, fresh state per call, with the
+// Lua view of DESIGN §1.3 and a top-level result<T,E> split into value / error.
+//
+// Host imports: `host:` binds interface functions to registry functions (Lua or WASM), called
+// with the caller's context; `imports: [funcs]` provides wippy:runtime/funcs@0.1.0
+// (call-string, call-bytes, call-json). Other imports stay unresolved and trap when called,
+// naming the import and the `imports:` group that provides it.
+//
+// Thread-safe after load: call() runs concurrently from fibers on any worker.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "component/component.h"
+#include "component/component_instance.h"
+#include "core/result.h"
+#include "core/value.h"
+#include "host/env_registry.h"
+#include "host/instance_pool.h"
+#include "host/wasm_config.h"
+#include "registry/entry.h"
+#include "sched/call_context.h"
+#include "sched/functions.h"
+
+namespace wirt::host {
+
+struct EngineSettings;
+
+class ComponentFunction {
+ public:
+  static core::Result<std::shared_ptr<ComponentFunction>> load(const registry::Entry& entry, WasmConfig config,
+                                                               std::string_view bytes,
+                                                               const sched::FunctionTable* functions,
+                                                               const EnvRegistry* env, const EngineSettings& settings);
+
+  core::Result<core::Value> call(const sched::CallContext& ctx, const core::Array& args);
+
+ private:
+  ComponentFunction() = default;
+  void bind_host_imports();
+
+  std::string id_;
+  WasmConfig config_;
+  const sched::FunctionTable* functions_ = nullptr;
+  std::shared_ptr<component::Component> component_;
+  component::HostImports imports_;
+  int export_index_ = -1;
+  const component::FuncSig* sig_ = nullptr;
+  std::unique_ptr<InstancePool<component::ComponentInstance>> pool_;
+};
+
+// The `imports:` group that provides a WASI or wippy interface ("wasi:io/poll@0.2.8" →
+// "wasi:poll"), "" when none does.
+std::string import_group_for(std::string_view iface);
+
+}  // namespace wirt::host
