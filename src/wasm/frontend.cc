@@ -232,7 +232,7 @@ core::Status validate_binary(std::span<const uint8_t> binary, std::string_view n
   return core::ok_status();
 }
 
-core::Result<Translation> translate(std::span<const uint8_t> binary, std::string_view name) {
+core::Result<Translation> translate(std::span<const uint8_t> binary, std::string_view name, bool write_c) {
   wabt::Errors errors;
   auto module = read_binary(binary, name, base_features(), &errors);
   if (!module) {
@@ -261,6 +261,7 @@ core::Result<Translation> translate(std::span<const uint8_t> binary, std::string
             name, a.module, a.name));
     }
 
+  if (!write_c) return out;
   if (out.has_memory) {
     auto field = std::make_unique<wabt::ExportModuleField>();
     field->export_.name = std::string(kMemory0Export);

@@ -37,8 +37,9 @@ struct Translation {
 core::Result<std::vector<uint8_t>> wat_to_binary(std::string_view text, std::string_view name);
 
 // Binary → validated module → C. Errors are Invalid ("<name>: ..."); a module using an
-// unsupported proposal gets "<name>: uses <feature>, which wirt cannot run".
-core::Result<Translation> translate(std::span<const uint8_t> binary, std::string_view name);
+// unsupported proposal gets "<name>: uses <feature>, which wirt cannot run". With `write_c`
+// false the C writer (the slow part for big modules) is skipped: c_header/c_source stay empty.
+core::Result<Translation> translate(std::span<const uint8_t> binary, std::string_view name, bool write_c = true);
 
 // Parses and validates only (no C), for wirt check and assert_invalid-style tests.
 core::Status validate_binary(std::span<const uint8_t> binary, std::string_view name);

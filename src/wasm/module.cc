@@ -127,7 +127,10 @@ core::Result<std::shared_ptr<Module>> Module::compile_wat(std::string_view text,
 core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uint8_t> binary,
                                                              const CompileOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
-  auto tr = translate(binary, options.name);
+  bool want_tier2 = options.tier2 && system_compiler().available;
+  // Validate first without writing C: when tier 2 is cached, C is never needed (a warm start of
+  // a large module then costs a parse and a dlopen, not the C writer).
+  auto tr = translate(binary, options.name, /*write_c=*/!want_tier2);
   if (!tr) return std::move(tr).error();
   std::shared_ptr<Module> m(new Module);
   m->name_ = options.name;
@@ -138,14 +141,23 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   for (size_t i = 0; i < m->exports_.size(); i++) m->export_index_[m->exports_[i].name] = int(i);
   m->guard_pages_ = decide_guard(options.bounds_checks);
 
-  bool want_tier2 = options.tier2 && system_compiler().available;
   std::string key = tier2_key(m->sha256_, m->guard_pages_);
-  std::string c_source = assemble_c(*tr, m->guard_pages_, key);
+  std::string c_source;
+  auto write_c = [&]() -> core::Status {
+    if (tr->c_source.empty()) {
+      auto full = translate(binary, options.name, /*write_c=*/true);
+      if (!full) return std::move(full).error();
+      tr = std::move(full);
+    }
+    c_source = assemble_c(*tr, m->guard_pages_, key);
+    if (const char* dump = std::getenv("WIRT_WASM_DUMP_C"); dump && *dump) {
+      // Debugging aid: the exact C both tiers compile.
+      std::ofstream(fmt::format("{}/{}.c", dump, m->sha256_.substr(0, 16))) << c_source;
+    }
+    return {};
+  };
+  if (!want_tier2) WIRT_TRY(write_c());
   m->timings_.translate_ms = ms_since(t0);
-  if (const char* dump = std::getenv("WIRT_WASM_DUMP_C"); dump && *dump) {
-    // Debugging aid: the exact C both tiers compile.
-    std::ofstream(fmt::format("{}/{}.c", dump, m->sha256_.substr(0, 16))) << c_source;
-  }
 
   auto slot = std::make_shared<Tier2Slot>();
   slot->key = key;
@@ -164,6 +176,11 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   } else {
     slot->done = true;
     slot->error = options.tier2 ? "no C compiler" : "tier 2 disabled";
+  }
+  if (c_source.empty()) {
+    auto t1 = std::chrono::steady_clock::now();
+    WIRT_TRY(write_c());
+    m->timings_.translate_ms += ms_since(t1);
   }
 
   bool need_tier1 = options.tier1 || !want_tier2;

@@ -17,7 +17,7 @@
 #ifndef WIRT_RT_ABI_H_
 #define WIRT_RT_ABI_H_
 
-#define WIRT_ABI_VERSION 4u
+#define WIRT_ABI_VERSION 6u
 
 #ifdef __cplusplus
 extern "C" {

@@ -48,6 +48,14 @@ typedef _Bool bool;
 #define WIRT_NORETURN __attribute__((noreturn))
 #define WIRT_UNREACHABLE() __builtin_unreachable()
 #define WIRT_EXPORT __attribute__((visibility("default")))
+/* The forced read of a load (c_glue.cc): the value must be in a register (so the load happens
+   and an out-of-bounds one traps, even when the result is unused), but floats go to an SSE
+   register ("x") instead of being moved through a general one ("r"). */
+static inline void wirt_force_f32(float v) { __asm__("" ::"x"(v)); }
+static inline void wirt_force_f64(double v) { __asm__("" ::"x"(v)); }
+static inline void wirt_force_u64(unsigned long long v) { __asm__("" ::"r"(v)); }
+#define WIRT_FORCE_READ(x) \
+  _Generic((x), float: wirt_force_f32, double: wirt_force_f64, default: wirt_force_u64)(x)
 #define memcpy __builtin_memcpy
 #define memset __builtin_memset
 #define memmove __builtin_memmove
@@ -80,6 +88,8 @@ typedef _Bool bool;
 #define WIRT_NORETURN
 #define WIRT_UNREACHABLE() for (;;) {}
 #define WIRT_EXPORT
+/* tcc does not optimise loads away; keep wasm2c's original register constraint. */
+#define WIRT_FORCE_READ(x) __asm__("" ::"r"(x))
 void* memcpy(void*, const void*, size_t);
 void* memset(void*, int, size_t);
 void* memmove(void*, const void*, size_t);

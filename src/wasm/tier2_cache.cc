@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "wasm/runtime.h"
 #include "core/sha256.h"
+#include "wasm/rt_text.inc"  // kRtAbiText, kRtPreludeText
 
 extern char** environ;
 
@@ -162,8 +163,13 @@ std::string cache_dir() {
 std::string tier2_key(std::string_view module_sha256, bool guard_pages) {
   const CompilerInfo& cc = system_compiler();
   core::Sha256 h;
-  h.update(fmt::format("wirt-tier2\nengine={}\nabi={}\ncc={}\nflags={}\nguard={}\nmodule={}\n",
-                       WIRT_ENGINE_VERSION, WIRT_ABI_VERSION, cc.version, kFlags,
+  // The runtime text compiled into every module is part of the key, so editing rt_prelude.h
+  // or rt_abi.h invalidates cached objects without a manual version bump (edits to the glue in
+  // c_glue.cc still need WIRT_ABI_VERSION bumped).
+  static const std::string runtime_text_hash =
+      core::sha256_hex(std::string(kRtAbiText) + std::string(kRtPreludeText));
+  h.update(fmt::format("wirt-tier2\nengine={}\nabi={}\nruntime={}\ncc={}\nflags={}\nguard={}\nmodule={}\n",
+                       WIRT_ENGINE_VERSION, WIRT_ABI_VERSION, runtime_text_hash, cc.version, kFlags,
                        guard_pages ? 1 : 0, module_sha256));
   return h.finish_hex();
 }
