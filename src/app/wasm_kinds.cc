@@ -1,5 +1,7 @@
 #include "app/wasm_kinds.h"
 
+#include <fmt/format.h>
+
 #include "host/component_function.h"
 
 namespace wirt::app {
@@ -23,6 +25,10 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
     std::shared_ptr<host::ComponentFunction> f = *fn;
     run = [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); };
   } else {
+    // Every host group except preview 1 serves components only (reference-wasm-runtime §1.4).
+    for (const auto& group : config->imports) {
+      if (group != "wasi1") return core::invalid(fmt::format("wasm host import requires component module: {}", group));
+    }
     auto fn = host::WasmFunction::load(entry, std::move(*config), *bytes, &env_, settings_);
     if (!fn) return std::move(fn).error();
     std::shared_ptr<host::WasmFunction> f = *fn;

@@ -1,22 +1,21 @@
 #include "host/component_function.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "component/canonical_abi.h"
 #include "core/json.h"
 #include "host/wasm_function.h"
+#include "wasi/call_state.h"
+#include "wasi/guest_env.h"
+#include "wasi/preview2.h"
 
 namespace wirt::host {
 
 namespace {
 
-// What host implementations reach through ComponentInstance::user_data during one call.
-struct CallScope {
-  const sched::CallContext* ctx;
-  const sched::FunctionTable* functions;
-};
-
-const CallScope& scope_of(component::HostCall& call) { return *static_cast<const CallScope*>(call.user_data); }
+const wasi::CallState& scope_of(component::HostCall& call) { return *static_cast<const wasi::CallState*>(call.user_data); }
 
 // Text of a result for call-string (reference-wasm-runtime §7.5: strings as is, else printed).
 std::string as_text(const core::Value& v) {
@@ -41,7 +40,7 @@ core::Value err(std::string message) {
 
 // Calls a registry function for the guest with the caller's context (deadline, security).
 core::Result<core::Value> call_registry(component::HostCall& call, const std::string& target, core::Array args) {
-  const CallScope& scope = scope_of(call);
+  const wasi::CallState& scope = scope_of(call);
   registry::EntryId id = registry::EntryId::parse(target);
   if (id.ns.empty() || id.name.empty()) return core::invalid(fmt::format("invalid function target: {}", target));
   return scope.functions->call(*scope.ctx, target, args);
@@ -67,9 +66,10 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
                                                                          const sched::FunctionTable* functions,
                                                                          const EnvRegistry* env,
                                                                          const EngineSettings& settings) {
-  (void)env;  // WASI 0.2 interfaces (wasi:cli/environment) are not provided yet
   std::shared_ptr<ComponentFunction> fn(new ComponentFunction());
   fn->id_ = entry.id.str();
+  fn->ns_ = entry.id.ns;
+  fn->env_ = env;
   fn->functions_ = functions;
   wasm::CompileOptions opts;
   opts.name = fn->id_;
@@ -129,15 +129,14 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
 
 void ComponentFunction::bind_host_imports() {
   imports_.group_for_unresolved = [](std::string_view iface) { return import_group_for(iface); };
+  wasi::define_preview2(imports_, config_.imports);
   for (const auto& [import, target] : config_.host) {
     std::string t = target;
     imports_.add(import, {nullptr, [t](component::HostCall& call, const core::Array& args) {
                             return call_registry(call, t, args);
                           }});
   }
-  bool funcs = false;
-  for (const auto& imp : config_.imports) funcs = funcs || imp == "funcs" || imp.rfind("wippy:runtime/funcs", 0) == 0;
-  if (!funcs) return;
+  if (std::find(config_.imports.begin(), config_.imports.end(), "funcs") == config_.imports.end()) return;
   // wippy:runtime/funcs@0.1.0 (reference-wasm-runtime §7.5) plus call-json for structured values.
   const std::string iface = "wippy:runtime/funcs@0.1.0#";
   imports_.add(iface + "call-string", {nullptr, [](component::HostCall& call, const core::Array& a) -> core::Result<core::Value> {
@@ -165,17 +164,34 @@ void ComponentFunction::bind_host_imports() {
 core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx, const core::Array& args) {
   auto lease = pool_->acquire();
   if (!lease) return std::move(lease).error();
-  CallScope scope{&ctx, functions_};
+  wasi::CallState scope;
+  scope.ctx = &ctx;
+  scope.functions = functions_;
+  scope.env.entry_id = id_;
+  scope.env.args = config_.wasi.args;
+  scope.env.cwd = config_.wasi.cwd;
+  auto vars = resolve_wasi_env(config_, env_, ns_);
+  if (!vars) return std::move(vars).error();
+  scope.env.env = std::move(*vars);
   (*lease)->user_data = &scope;
   // The caller's deadline bounds every core instance of the component.
   int64_t deadline = ctx.deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(
                                         ctx.deadline->time_since_epoch()).count()
                                   : 0;
   for (size_t i = 0; wasm::Instance* core = (*lease)->core_instance(i); ++i) core->set_call_deadline(deadline);
+  scope.deadline_ns = deadline;
+  if (config_.max_execution_ms > 0) {
+    int64_t own = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch()).count() +
+                  config_.max_execution_ms * 1000000;
+    if (scope.deadline_ns == 0 || own < scope.deadline_ns) scope.deadline_ns = own;
+  }
   auto r = (*lease)->call(export_index_, args);
   (*lease)->user_data = nullptr;
+  scope.env.flush_output(true);
   if (!r) {
     core::Error e = std::move(r).error();
+    if (auto code = wasi::exit_code_of(e); code && *code == 0) return core::Value();  // exit(0) is success
     if (e.kind() == core::ErrorKind::Internal || e.kind() == core::ErrorKind::Timeout) {
       e.wrap(fmt::format("failed to call wasm method: {}", config_.method));
     }

@@ -44,6 +44,8 @@ class ComponentFunction {
   void bind_host_imports();
 
   std::string id_;
+  std::string ns_;
+  const EnvRegistry* env_ = nullptr;
   WasmConfig config_;
   const sched::FunctionTable* functions_ = nullptr;
   std::shared_ptr<component::Component> component_;

@@ -1,6 +1,7 @@
 #include "host/wasm_config.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -88,6 +89,32 @@ struct Reader {
   }
 };
 
+// Resolves an `imports:` item to its group (reference-wasm-runtime §7.1 "Token matching"):
+// lower-cased, trimmed, `@version` cut, then matched against group names and aliases.
+std::optional<std::string> import_group(std::string item) {
+  item = trim(item);
+  std::transform(item.begin(), item.end(), item.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  item = item.substr(0, item.find('@'));
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kGroups = {
+      {"funcs", {"wippy:runtime/funcs"}},
+      {"wasi1", {"wasi-preview1", "preview1", "wasi_snapshot_preview1"}},
+      {"wasi:io", {"wasi:io/error", "wasi:io/streams"}},
+      {"wasi:poll", {"wasi:io/poll"}},
+      {"wasi:clocks", {"wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"}},
+      {"wasi:cli", {"wasi:cli/environment", "wasi:cli/exit", "wasi:cli/stdin", "wasi:cli/stdout", "wasi:cli/stderr",
+                    "wasi:cli/terminal-stdin", "wasi:cli/terminal-stdout", "wasi:cli/terminal-stderr"}},
+      {"wasi:filesystem", {"wasi:filesystem/types", "wasi:filesystem/preopens"}},
+      {"wasi:random", {"wasi:random/random", "wasi:random/insecure", "wasi:random/insecure-seed"}},
+      {"wasi:sockets", {"wasi:sockets/instance-network", "wasi:sockets/tcp-create-socket", "wasi:sockets/tcp",
+                        "wasi:sockets/udp-create-socket", "wasi:sockets/udp", "wasi:sockets/ip-name-lookup"}},
+      {"wasi:http", {"wasi:http/types", "wasi:http/outgoing-handler"}},
+  };
+  for (const auto& [group, aliases] : kGroups) {
+    if (item == group || std::find(aliases.begin(), aliases.end(), item) != aliases.end()) return group;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry) {
@@ -148,8 +175,13 @@ core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry) {
     if (c.hash.empty()) return fail("hash is required");
   }
   if (c.method.empty()) return fail("method is required");
-  for (const auto& imp : c.imports) {
+  for (auto& imp : c.imports) {
     if (imp.empty() || imp.back() == ':') return fail("import :name cannot be empty");
+    auto group = import_group(imp);
+    if (!group) {
+      return core::invalid(fmt::format("unsupported wasm host import: {}{}", imp.find(':') == std::string::npos ? ":" : "", imp));
+    }
+    imp = *group;
   }
   for (const auto& [import, target] : c.host) {
     if (import.find('#') == std::string::npos && import.find('/') != std::string::npos) {

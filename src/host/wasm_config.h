@@ -49,7 +49,7 @@ struct WasmConfig {
   std::string method;
   std::string wit;
   std::string transport = "payload";  // payload | wasi-http
-  std::vector<std::string> imports;
+  std::vector<std::string> imports;  // canonical group names ("wasi:poll", "funcs", …)
   // wirt's `host:` map: an imported interface function ("ns:pkg/iface@ver#func") served by a
   // registry function ("ns:name"), e.g. a Lua function implementing a component's host.
   std::vector<std::pair<std::string, std::string>> host;

@@ -173,7 +173,8 @@ core::Result<core::Value> WasmFunction::call(const sched::CallContext& ctx, cons
   wasi::GuestEnv env;
   env.entry_id = id_;
   env.args = config_.wasi.args;
-  auto vars = resolve_env();
+  env.cwd = config_.wasi.cwd;
+  auto vars = resolve_wasi_env(config_, env_, ns_);
   if (!vars) return std::move(vars).error();
   env.env = std::move(*vars);
   inst.user_data = &env;
@@ -193,12 +194,14 @@ core::Result<core::Value> WasmFunction::call(const sched::CallContext& ctx, cons
   return r;
 }
 
-core::Result<std::vector<std::pair<std::string, std::string>>> WasmFunction::resolve_env() const {
+core::Result<std::vector<std::pair<std::string, std::string>>> resolve_wasi_env(const WasmConfig& config,
+                                                                                 const EnvRegistry* env,
+                                                                                 const std::string& ns) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& item : config_.wasi.env) {
+  for (const auto& item : config.wasi.env) {
     std::optional<std::string> value;
-    if (env_) {
-      auto found = env_->lookup(item.id, ns_);
+    if (env) {
+      auto found = env->lookup(item.id, ns);
       if (!found) return std::move(found).error().wrap(fmt::format("failed to resolve wasi env mapping: {}", item.id));
       value = std::move(*found);
     }

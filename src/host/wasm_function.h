@@ -58,9 +58,6 @@ class WasmFunction {
   core::Result<core::Value> call_untyped(wasm::Instance& inst, const core::Array& args);
   core::Result<core::Value> call_typed(wasm::Instance& inst, const core::Array& args);
 
-  // The guest's environment variables for one call (wasi.env, reference-wasm-runtime §7.3).
-  core::Result<std::vector<std::pair<std::string, std::string>>> resolve_env() const;
-
   std::string id_;
   std::string ns_;
   const EnvRegistry* env_ = nullptr;
@@ -83,5 +80,11 @@ struct ModuleBytes {
   bool is_component = false;
 };
 core::Result<ModuleBytes> read_module_bytes(const WasmConfig& config, const FsRegistry& fs);
+
+// The guest's environment variables for one call (wasi.env, reference-wasm-runtime §7.3),
+// sorted by name: set, non-empty variables only; a required one missing is NotFound.
+core::Result<std::vector<std::pair<std::string, std::string>>> resolve_wasi_env(const WasmConfig& config,
+                                                                                 const EnvRegistry* env,
+                                                                                 const std::string& ns);
 
 }  // namespace wirt::host

@@ -99,6 +99,7 @@ class Worker {
 
 struct FiberState {
   Worker* worker = nullptr;
+  uintptr_t stack_bottom = 0;
   std::function<void()> fn;
   ctx::fiber self;    // the fiber's continuation while it is suspended
   ctx::fiber caller;  // the worker loop's continuation while the fiber runs
@@ -172,7 +173,11 @@ void Scheduler::spawn(std::function<void()> fn) {
   st->worker = w;
   st->fn = std::move(fn);
   st->self = ctx::fiber(std::allocator_arg, PooledStack{&stack_pool(options_.fiber_stack_bytes)},
-                        [st](ctx::fiber&& caller) {
+                        [st, size = options_.fiber_stack_bytes](ctx::fiber&& caller) {
+                          // The entry frame sits near the top of the stack: the stack's
+                          // usable bottom is about `size` below it.
+                          char top;
+                          st->stack_bottom = reinterpret_cast<uintptr_t>(&top) - size + 4096;
                           st->caller = std::move(caller);
                           t_current = st;
                           try {
@@ -227,6 +232,8 @@ void sleep_for(core::Nanos d) {
 void yield() {
   suspend([](Waker w) { w.wake(); });
 }
+
+uintptr_t stack_bottom() { return t_current ? t_current->stack_bottom : 0; }
 
 }  // namespace this_fiber
 

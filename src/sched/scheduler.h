@@ -80,6 +80,8 @@ void suspend(const std::function<void(Waker)>& arm);
 void sleep_for(core::Nanos d);
 // Lets other ready fibers on this worker run, then continues.
 void yield();
+// The lowest usable address of the current fiber's stack (0 when not on a fiber).
+uintptr_t stack_bottom();
 }  // namespace this_fiber
 
 }  // namespace wirt::sched

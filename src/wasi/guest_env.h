@@ -18,6 +18,7 @@ struct GuestEnv {
   std::string entry_id;  // for log lines and messages
   std::vector<std::string> args;
   std::vector<std::pair<std::string, std::string>> env;  // sorted by name
+  std::string cwd;  // wasi.cwd ("" = none)
   // Output the guest wrote (stdout, stderr). With `capture` false it is flushed to the log
   // line by line as "[entry] stdout: text".
   std::string out, err;

@@ -5,6 +5,7 @@
 #include <csetjmp>
 #include <cstdlib>
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 
@@ -277,6 +278,14 @@ core::Status Instance::reset() {
 
 namespace {
 
+std::atomic<StackFloorFn> g_stack_floor{nullptr};
+
+}  // namespace
+
+void set_stack_floor_provider(StackFloorFn fn) { g_stack_floor.store(fn, std::memory_order_relaxed); }
+
+namespace {
+
 // The trap point itself, in a frame of its own with no locals that could be clobbered.
 __attribute__((noinline)) bool run_guarded(rt::ThreadState& ts, jmp_buf& trap_point,
                                            void (*fn)(void*, uint64_t*, uint64_t*), void* ctx,
@@ -307,6 +316,12 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
   auto sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
   uintptr_t limit = sp > limits_.max_stack_bytes ? sp - limits_.max_stack_bytes : 0;
   if (saved.target && saved.stack_limit > limit) limit = saved.stack_limit;
+  // Never below the bottom of the stack we run on (a fiber's stack is small and nested host →
+  // guest calls each get a budget from their own frame).
+  if (StackFloorFn floor_fn = g_stack_floor.load(std::memory_order_relaxed)) {
+    uintptr_t floor = floor_fn();
+    if (floor > limit) limit = floor;
+  }
   hdr_->stack_limit = limit;
   for (Instance* p : peers_) p->hdr_->stack_limit = limit;
 

@@ -28,6 +28,11 @@ namespace wirt::wasm {
 
 class Instance;
 
+// Returns the lowest address guest code may use on the current thread's stack (0 = unknown).
+// Embedders that run calls on small fiber stacks register one (thread-safe, set once).
+using StackFloorFn = uintptr_t (*)();
+void set_stack_floor_provider(StackFloorFn fn);
+
 // What a host function sees of the calling instance.
 struct Caller {
   Instance& instance;

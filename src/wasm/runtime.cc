@@ -180,10 +180,16 @@ void call_import(wirt_instance_header* hdr, uint32_t index, uint64_t* args, uint
   int prev = leave_guest();
   wirt_import_slot& slot = hdr->imports[index];
   // Saved on this stack: if the host function suspends the fiber, other fibers may run guest
-  // code on this thread and overwrite the thread state before we resume.
+  // code on this thread and overwrite the thread state before we resume. While the host
+  // function runs the thread counts as outside guest code: a call another fiber starts meanwhile
+  // must not inherit this call's trap point, stack limit or deadline, and the watchdog must not
+  // interrupt that other fiber for this call's deadline (reenter_guest checks it on return).
   ThreadState saved = ts;
+  ts = ThreadState{};
+  interrupt::arm(0);
   slot.fn(slot.fn_ctx, args, results);
   ts = saved;
+  interrupt::arm(saved.deadline_ns);
   // Read right after the host function returned on this fiber (no switch in between).
   if (t_import_failed) {
     t_import_failed = false;

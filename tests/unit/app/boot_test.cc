@@ -122,3 +122,85 @@ entries:
   ASSERT_TRUE(ok.ok()) << ok.error().message();
   EXPECT_EQ(ok->as_int(), 42);
 }
+
+namespace {
+std::string shared_fixtures() { return std::string(WIRT_SHARED_DIR) + "/fixtures/wippy"; }
+}  // namespace
+
+TEST(Boot, SleepTestComponentSuspendsFibersOnWasiPoll) {
+  if (!std::filesystem::exists(shared_fixtures() + "/sleep-test.wasm")) {
+    GTEST_SKIP() << "skipped: fixtures not found at " << shared_fixtures() << " (set WIRT_SHARED_DIR)";
+  }
+  TempApp app(R"(namespace: t
+entries:
+  - {name: fx, kind: fs.directory, directory: ")" + shared_fixtures() + R"("}
+  - name: sleep_ms
+    kind: function.wasm
+    fs: t:fx
+    path: /sleep-test.wasm
+    hash: sha256:0044be3a042b7a11dae878667e7eb967c14d041825b1448b72b16d97e9ac706d
+    method: test-sleep#sleep-ms
+    imports: [wasi:io, wasi:poll, wasi:clocks]
+  - name: work
+    kind: function.wasm
+    fs: t:fx
+    path: /sleep-test.wasm
+    hash: sha256:0044be3a042b7a11dae878667e7eb967c14d041825b1448b72b16d97e9ac706d
+    method: test-sleep#work-with-sleep
+    imports: [wasi:io, wasi:poll, wasi:clocks]
+  - name: no_clocks
+    kind: function.wasm
+    fs: t:fx
+    path: /sleep-test.wasm
+    hash: sha256:0044be3a042b7a11dae878667e7eb967c14d041825b1448b72b16d97e9ac706d
+    method: test-sleep#sleep-ms
+    imports: [wasi:poll]
+  - name: limited
+    kind: function.wasm
+    fs: t:fx
+    path: /sleep-test.wasm
+    hash: sha256:0044be3a042b7a11dae878667e7eb967c14d041825b1448b72b16d97e9ac706d
+    method: test-sleep#sleep-ms
+    imports: [wasi:io, wasi:poll, wasi:clocks]
+    limits: {max_execution_ms: 50}
+  - name: many
+    kind: function.lua
+    modules: [funcs]
+    method: run
+    source: |
+      return { run = function(n)
+        local fs = {}
+        for i = 1, n do fs[i] = funcs.async("t:sleep_ms", 50) end
+        for i = 1, n do
+          local p, ok = fs[i]:response():receive()
+          assert(ok, tostring(fs[i]:error()))
+          assert(p:data() >= 50000000)
+        end
+        return n
+      end }
+)");
+  auto booted = app::App::boot(app.dir(), two_threads());
+  ASSERT_TRUE(booted.ok()) << booted.error().message();
+  auto one = (*booted)->call("t:sleep_ms", {core::Value(5)});
+  ASSERT_TRUE(one.ok()) << one.error().message();
+  EXPECT_GE(one->as_int(), 5'000'000);
+  auto work = (*booted)->call("t:work", {core::Value(2), core::Value(5)});
+  ASSERT_TRUE(work.ok()) << work.error().message();
+  EXPECT_GE(work->as_int(), 10'000'000);
+  // Regression: a fiber suspended inside a host import left its trap state on the thread, and
+  // calls started meanwhile on other fibers failed with "call stack exhausted".
+  auto start = std::chrono::steady_clock::now();
+  auto many = (*booted)->call("t:many", {core::Value(300)});
+  ASSERT_TRUE(many.ok()) << many.error().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2)) << "sleeps overlap";
+  auto missing = (*booted)->call("t:no_clocks", {core::Value(5)});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message().find("add \"wasi:clocks\" to imports:"), std::string::npos)
+      << missing.error().message();
+  // max_execution_ms covers waits as well as compute.
+  auto t0 = std::chrono::steady_clock::now();
+  auto limited = (*booted)->call("t:limited", {core::Value(500)});
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(200)) << "the wait is cut at the limit";
+  ASSERT_FALSE(limited.ok());
+  EXPECT_EQ(limited.error().kind(), core::ErrorKind::Timeout) << limited.error().message();
+}
