@@ -31,9 +31,10 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
   app->paths_ = report.paths;
   app->entries_ = std::move(report.entries);
   app->scheduler_ = std::make_unique<sched::Scheduler>(sched::SchedulerOptions{options.threads});
-  app->processes_ = std::make_unique<sched::ProcessTable>(app->scheduler_.get());
+  app->processes_ = std::make_unique<sched::ProcessTable>(app->scheduler_.get(), &app->policies_);
   app->lua_ = std::make_unique<lua::LuaRuntime>(app->scheduler_.get(), &app->functions_);
   app->lua_->set_processes(app->processes_.get());
+  app->lua_->set_policies(&app->policies_);
   std::vector<core::Error> found;
   auto st = app->build(options, &found);
   if (!st) {
@@ -73,6 +74,8 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
       st = lua_kinds.add(*e);
     } else if (wasm_->handles(e->kind)) {
       st = wasm_->add(*e);
+    } else if (e->kind == "security.policy") {
+      st = policies_.add(*e);
     } else if (e->kind == "process.host") {
       processes_->add_host(e->id.str());
     } else if (e->kind == "terminal.host") {

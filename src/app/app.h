@@ -21,6 +21,7 @@
 #include "registry/loader.h"
 #include "sched/functions.h"
 #include "sched/scheduler.h"
+#include "sched/security.h"
 
 namespace wirt::app {
 
@@ -64,6 +65,7 @@ class App {
   std::unique_ptr<sched::Scheduler> scheduler_;
   sched::FunctionTable functions_;
   std::unique_ptr<sched::ProcessTable> processes_;
+  sched::Policies policies_;
   std::vector<std::string> terminal_hosts_;
   std::unique_ptr<lua::LuaRuntime> lua_;
   std::unique_ptr<WasmKinds> wasm_;

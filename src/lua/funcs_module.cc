@@ -90,8 +90,12 @@ int invoke(lua_State* L, int first, const Executor* ex, bool async) {
     if (!v) return push_nil_error(L, std::move(v).error());
     args.push_back(std::move(*v));
   }
-  sched::CallContext ctx = apply(caller_context(L), ex);
   LuaRuntime* rt = state_env(L)->runtime;
+  // Authorization happens at the caller (reference-platform §5): funcs.call on the target.
+  if (auto st = rt->policies()->check(caller_context(L), "funcs.call", id); !st) {
+    return push_nil_error(L, std::move(st).error());
+  }
+  sched::CallContext ctx = apply(caller_context(L), ex);
   if (!async) {
     auto r = rt->functions()->call(ctx, id, args);
     if (!r) return push_nil_error(L, std::move(r).error());
@@ -120,8 +124,14 @@ int funcs_new(lua_State* L) {
   return 1;
 }
 
+// Checks the permission an executor builder needs (funcs.context / funcs.security).
+bool builder_allowed(lua_State* L, const char* action, const char* resource) {
+  return state_env(L)->runtime->policies()->allowed(caller_context(L), action, resource);
+}
+
 int ex_with_context(lua_State* L) {
   Executor next = *check_executor(L);
+  if (!builder_allowed(L, "funcs.context", "context")) return push_nil_error(L, core::permission_denied("not allowed: context"));
   luaL_checktype(L, 2, LUA_TTABLE);
   auto v = to_value(L, 2, "context");
   if (!v) return push_nil_error(L, std::move(v).error());
@@ -137,12 +147,10 @@ int ex_with_context(lua_State* L) {
 int ex_with_actor(lua_State* L) {
   Executor next = *check_executor(L);
   luaL_argcheck(L, !lua_isnoneornil(L, 2), 2, "actor required");
-  auto v = to_value(L, 2, "actor");
-  if (!v || !v->is_map() || !v->find("id") || !v->find("id")->is_string()) {
-    return luaL_argerror(L, 2, "actor must be a table with a string id");
-  }
-  sched::Actor actor{v->get_string("id"), v->find("meta") ? *v->find("meta") : core::Value::map()};
-  next.actor = std::move(actor);
+  if (!builder_allowed(L, "funcs.security", "security")) return push_nil_error(L, core::permission_denied("not allowed: security"));
+  auto actor = to_actor(L, 2);
+  if (!actor) return luaL_argerror(L, 2, "actor must be an Actor or a table with a string id");
+  next.actor = std::move(*actor);
   new_udata<Executor>(L, kExecutorClass, std::move(next));
   return 1;
 }
@@ -150,6 +158,7 @@ int ex_with_actor(lua_State* L) {
 int ex_with_scope(lua_State* L) {
   Executor next = *check_executor(L);
   luaL_argcheck(L, !lua_isnoneornil(L, 2), 2, "scope required");
+  if (!builder_allowed(L, "funcs.security", "security")) return push_nil_error(L, core::permission_denied("not allowed: security"));
   auto v = to_value(L, 2, "scope");
   std::vector<std::string> policies;
   if (v && v->is_array()) {

@@ -1,7 +1,10 @@
 // Built-in Lua modules that `modules:` may list. Each opener pushes the module table.
 #pragma once
 
+#include <optional>
+
 #include "lua/lua.h"
+#include "sched/call_context.h"
 
 namespace wirt::lua {
 
@@ -14,6 +17,10 @@ int open_funcs(lua_State* L);
 int open_time(lua_State* L);
 int open_json(lua_State* L);
 int open_ctx(lua_State* L);
+int open_security(lua_State* L);
+
+// An Actor object or a {id=, meta=} table; nullopt when it is neither.
+std::optional<sched::Actor> to_actor(lua_State* L, int idx);
 
 // The modules wirt provides, in a fixed order.
 const BuiltinModule* builtin_modules();

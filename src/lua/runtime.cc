@@ -150,7 +150,10 @@ struct LuaRuntime::Pool {
 };
 
 LuaRuntime::LuaRuntime(sched::Scheduler* scheduler, const sched::FunctionTable* functions)
-    : scheduler_(scheduler), functions_(functions) {}
+    : scheduler_(scheduler), functions_(functions) {
+  static const sched::Policies kNone;  // permissive until the app sets its own
+  policies_ = &kNone;
+}
 
 LuaRuntime::~LuaRuntime() {
   for (auto& [id, pool] : pools_)

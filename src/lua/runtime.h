@@ -17,6 +17,7 @@
 #include "lua/lua.h"
 #include "sched/functions.h"
 #include "sched/processes.h"
+#include "sched/security.h"
 #include "sched/scheduler.h"
 
 namespace wirt::lua {
@@ -49,6 +50,9 @@ class LuaRuntime {
   // Processes spawned from Lua run here (set once at boot; may be null in tests).
   void set_processes(sched::ProcessTable* p) { processes_ = p; }
   sched::ProcessTable* processes() const { return processes_; }
+  // Policies for permission checks (set once at boot; never null after).
+  void set_policies(const sched::Policies* p) { policies_ = p; }
+  const sched::Policies* policies() const { return policies_; }
   const sched::FunctionTable* functions() const { return functions_; }
   const LuaUnit* unit(const std::string& id) const;
   // The compiled chunk of unit `id` (a Lua binary chunk), or nullptr.
@@ -66,6 +70,7 @@ class LuaRuntime {
   sched::Scheduler* scheduler_;
   const sched::FunctionTable* functions_;
   sched::ProcessTable* processes_ = nullptr;
+  const sched::Policies* policies_ = nullptr;
   std::map<std::string, std::unique_ptr<Pool>> pools_;
 };
 

@@ -51,6 +51,8 @@ core::Value ProcessTable::exit_event(const std::string& pid, const core::Result<
 
 core::Result<std::string> ProcessTable::spawn(const CallContext& caller, const std::string& id, const std::string& host,
                                               core::Array args, const std::string& monitor) {
+  WIRT_TRY(policies_->check(caller, monitor.empty() ? "process.spawn" : "process.spawn.monitored", id));
+  WIRT_TRY(policies_->check(caller, "process.host", host));
   const ProcessFactory* f = factory(id);
   if (!f) return core::not_found(fmt::format("no process registered for {}", id));
   if (!has_host(host)) return core::not_found(fmt::format("process host not found: {}", host));

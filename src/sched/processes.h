@@ -20,6 +20,7 @@
 #include "sched/call_context.h"
 #include "sched/channel.h"
 #include "sched/scheduler.h"
+#include "sched/security.h"
 
 namespace wirt::sched {
 
@@ -33,7 +34,7 @@ using ProcessFactory = std::function<core::Result<core::Value>(const CallContext
 
 class ProcessTable {
  public:
-  explicit ProcessTable(Scheduler* scheduler) : scheduler_(scheduler) {}
+  ProcessTable(Scheduler* scheduler, const Policies* policies) : scheduler_(scheduler), policies_(policies) {}
 
   void add_factory(std::string id, ProcessFactory f) { factories_[std::move(id)] = std::move(f); }
   void add_host(std::string id) { hosts_[id] = true; }
@@ -49,7 +50,8 @@ class ProcessTable {
   void drop(const std::string& pid);
 
   // Starts process `id` on `host` with `args`; `monitor` (a PID, or empty) gets its EXIT event.
-  // The child inherits the caller's actor, scope and context values.
+  // The child inherits the caller's actor, scope and context values. Permissions:
+  // process.spawn (process.spawn.monitored when monitored) on id, process.host on host.
   core::Result<std::string> spawn(const CallContext& caller, const std::string& id, const std::string& host,
                                   core::Array args, const std::string& monitor);
   // Delivers a message to `pid`'s inbox; NotFound when no such process is running.
@@ -60,6 +62,7 @@ class ProcessTable {
 
  private:
   Scheduler* scheduler_;
+  const Policies* policies_;
   std::map<std::string, ProcessFactory> factories_;
   std::map<std::string, bool> hosts_;
   mutable std::mutex mu_;
