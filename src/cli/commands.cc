@@ -168,6 +168,14 @@ int run_list(const CommonOptions& opts) {
 
 int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "list") return run_list(opts);
+  // Services mode: block SIGINT/SIGTERM before booting (and before any worker thread exists,
+  // so every thread inherits the mask); a signal that arrives during the boot is then taken by
+  // sigwait below instead of killing the process half-started.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  if (args.empty()) pthread_sigmask(SIG_BLOCK, &set, nullptr);
   auto app = boot_or_report(opts);
   if (!app) return 1;
   if (!args.empty()) {
@@ -175,11 +183,6 @@ int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
     return app->run_command(args[0], std::vector<std::string>(args.begin() + 1, args.end()));
   }
   // Services: run until SIGINT or SIGTERM, then shut down cleanly.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   core::log_info("running {} entries; stop with Ctrl-C", app->entries().size());
   int sig = 0;
   sigwait(&set, &sig);

@@ -65,7 +65,7 @@ check run_command_integer_is_exit_code 7 '' '' -- "$WIRT" run -a "$PROCS" exit-c
 check run_command_error_exits_1 1 '' '^error \[Invalid\]: this command always fails$' -- "$WIRT" run -a "$PROCS" fail
 check run_wasm_process_command 0 '^Hello, Wasm!$' '' -- "$WIRT" run -a "$PROCS" greet-wasm Wasm
 check run_list_shows_process_commands 0 'greet-wasm +Greet through a core wasm process +\(proc:greet_wasm\)' '' -- "$WIRT" run list -a "$PROCS"
-check run_services_stops_cleanly_on_sigterm 0 '' '' -- timeout --preserve-status -s TERM 1 "$WIRT" run -a "$PROCS"
+check run_services_stops_cleanly_on_sigterm 0 '' '' -- timeout --preserve-status -s TERM 2 "$WIRT" run -a "$PROCS"
 check run_unknown_command 1 '' 'command "nope" not found' -- "$WIRT" run -a "$APPS/commands" nope
 check missing_app_dir 1 '' 'NotFound' -- "$WIRT" check -a "$APPS/does-not-exist"
 check bad_log_level 2 '' 'log-level' -- "$WIRT" --log-level loud check -a "$BASICS"
