@@ -16,4 +16,6 @@ echo "## Same with 10,000 calls"
 echo
 echo "## Lua -> Lua funcs.call overhead vs a plain Lua call (100,000 calls)"
 "$WIRT" call --threads 2 -a "$HERE/apps/fibers" bench:call_overhead 100000
+echo
+bash "$HERE/components/run.sh" "$WIRT"
 if [ -x "$HERE/wasm/run.sh" ]; then bash "$HERE/wasm/run.sh" "$WIRT"; fi
