@@ -86,7 +86,7 @@ int invoke(lua_State* L, int first, const Executor* ex, bool async) {
   core::Array args;
   args.reserve(static_cast<size_t>(std::max(0, top - first)));
   for (int i = first + 1; i <= top; ++i) {
-    auto v = to_value(L, i, fmt::format("argument {}", i - first));
+    auto v = to_value(L, i, "argument " + std::to_string(i - first));
     if (!v) return push_nil_error(L, std::move(v).error());
     args.push_back(std::move(*v));
   }

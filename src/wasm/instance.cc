@@ -326,7 +326,9 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
   for (Instance* p : peers_) p->hdr_->stack_limit = limit;
 
   // The tighter of the caller's deadline and ours (const: it must survive _longjmp).
-  const int64_t now = rt::now_ns();
+  // Read the clock only when some deadline applies (a plain call stays syscall- and vDSO-free).
+  const bool timed = limits_.max_execution_ms || call_deadline_ns_ || instantiating_;
+  const int64_t now = timed ? rt::now_ns() : 0;
   // Instantiation (data segments, the start function) is bounded separately: a per-call limit
   // of a few ms must not fail instantiation, and a start function that never returns must not
   // hang the boot.
