@@ -1,5 +1,7 @@
 #include "component/binary_reader.h"
 
+#include "core/json.h"
+
 #include <fmt/format.h>
 
 namespace wirt::component {
@@ -90,7 +92,7 @@ core::Result<std::string> BinaryReader::name(std::string_view what) {
   auto raw = bytes(*len, what);
   if (!raw) return raw.error();
   std::string s(reinterpret_cast<const char*>(raw->data()), raw->size());
-  if (!valid_utf8(s)) return error_at(start, what, "a name that is not valid UTF-8");
+  if (!core::is_valid_utf8(s)) return error_at(start, what, "a name that is not valid UTF-8");
   return s;
 }
 
@@ -110,28 +112,5 @@ core::Result<BinaryReader> BinaryReader::sub(size_t n, std::string_view what) {
   return BinaryReader(*s, at);
 }
 
-bool valid_utf8(std::string_view s) {
-  size_t i = 0, n = s.size();
-  while (i < n) {
-    uint8_t c = uint8_t(s[i]);
-    if (c < 0x80) { i++; continue; }
-    int len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-    else return false;
-    if (i + size_t(len) > n) return false;
-    for (int k = 1; k < len; k++) {
-      uint8_t cc = uint8_t(s[i + size_t(k)]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return false;
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += size_t(len);
-  }
-  return true;
-}
 
 }  // namespace wirt::component

@@ -54,7 +54,5 @@ class BinaryReader {
   size_t pos_ = 0;
 };
 
-// Validates UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
-bool valid_utf8(std::string_view s);
 
 }  // namespace wirt::component
