@@ -204,3 +204,53 @@ entries:
   ASSERT_FALSE(limited.ok());
   EXPECT_EQ(limited.error().kind(), core::ErrorKind::Timeout) << limited.error().message();
 }
+
+TEST(Boot, ProcessWasmOfTheMinimalFixtureReportsExit) {
+  if (!std::filesystem::exists(shared_fixtures() + "/minimal.wasm")) {
+    GTEST_SKIP() << "skipped: fixtures not found at " << shared_fixtures() << " (set WIRT_SHARED_DIR)";
+  }
+  TempApp app(R"(namespace: t
+entries:
+  - {name: fx, kind: fs.directory, directory: ")" + shared_fixtures() + R"("}
+  - {name: host, kind: process.host, lifecycle: {auto_start: true}}
+  - name: compute
+    kind: process.wasm
+    fs: t:fx
+    path: /minimal.wasm
+    hash: sha256:292b796376f8b4cc360acf2ea6b82d1084871c3607a079f30b446da8e5c984a4
+    method: compute
+  - name: needs_host
+    kind: process.wasm
+    fs: t:fx
+    path: /minimal.wasm
+    hash: sha256:292b796376f8b4cc360acf2ea6b82d1084871c3607a079f30b446da8e5c984a4
+    method: compute-using-host
+  - name: spawner
+    kind: function.lua
+    modules: [time]
+    method: run
+    source: |
+      local function wait(events, pid)
+        local r = channel.select({ events:case_receive(), time.after("3s"):case_receive() })
+        assert(r.channel == events, "EXIT within 3 s")
+        assert(r.value.kind == process.event.EXIT and r.value.from == pid)
+        return r.value.result
+      end
+      return { run = function()
+        local events = process.events()
+        local pid = process.spawn_monitored("t:compute", "t:host", 6, 7)
+        local ok = wait(events, pid)
+        assert(ok.value == 42 and ok.error == nil, "result.value")
+        local bad = process.spawn_monitored("t:needs_host", "t:host", 7, 8)
+        local failed = wait(events, bad)
+        assert(failed.value == nil and failed.error ~= nil, "result.error")
+        assert(failed.error:message():find("unresolved import test:minimal/host@0.1.0#add"), failed.error:message())
+        return true
+      end }
+)");
+  auto booted = app::App::boot(app.dir(), two_threads());
+  ASSERT_TRUE(booted.ok()) << booted.error().message();
+  auto r = (*booted)->call("t:spawner", {});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_TRUE(r->as_bool());
+}
