@@ -14,3 +14,10 @@ echo "\$ wirt call -a $APP demo:greet '\"\"'   # errors come back with their kin
 "$WIRT" call -a "$APP" demo:greet '""' 2>&1 || echo "(exit $?)"
 echo
 run test -a "$APP"
+
+# A C program compiled to a WASI command component, run as a command on the terminal host:
+# it reads its arguments, an env variable, sleeps 20 ms (suspending its fiber) and echoes stdin.
+CLI=$(dirname "$0")/cli
+run run list -a "$CLI"
+echo "\$ echo 'a line from stdin' | wirt run -a $CLI greet Demo"
+echo "a line from stdin" | "$WIRT" run -a "$CLI" greet Demo 2>&1

@@ -8,6 +8,7 @@
 #include "app/wasm_kinds.h"
 #include "core/log.h"
 #include "registry/topo.h"
+#include "wasi/guest_env.h"
 #include "wasm/instance.h"
 
 namespace wirt::app {
@@ -129,14 +130,18 @@ int App::run_command(const std::string& name, const std::vector<std::string>& ar
   sched::CallContext ctx;
   ctx.frame_id = entry->id.str();
   ctx.pid = processes_->new_pid(terminal_hosts_.front());
+  ctx.terminal = true;
   std::optional<core::Result<core::Value>> out;
   scheduler_->block_on([&] {
     processes_->mailbox(ctx.pid);
     out.emplace((*factory)(ctx, values));
     processes_->drop(ctx.pid);
   });
-  // Exit rules of the reference's terminal host.
-  if (!*out) return fail(out->error());
+  // Exit rules of the reference's terminal host; a guest's exit(code) is the exit code as is.
+  if (!*out) {
+    if (auto code = wasi::exit_code_of(out->error())) return *code;
+    return fail(out->error());
+  }
   const core::Value& v = **out;
   if (v.is_string()) {
     fmt::print("{}\n", v.as_string());

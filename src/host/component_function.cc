@@ -170,10 +170,19 @@ core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx,
   scope.env.entry_id = id_;
   scope.env.args = config_.wasi.args;
   scope.env.cwd = config_.wasi.cwd;
+  scope.env.terminal = ctx.terminal;
   auto vars = resolve_wasi_env(config_, env_, ns_);
   if (!vars) return std::move(vars).error();
   scope.env.env = std::move(*vars);
   (*lease)->user_data = &scope;
+  // A command component (`wasi:cli/run#run` takes no parameters) gets a terminal command's
+  // words as its arguments (argv after the configured wasi.args), as a shell would pass them.
+  const core::Array* call_args = &args;
+  static const core::Array kNone;
+  if (ctx.terminal && sig_->params.empty() && !args.empty()) {
+    for (const auto& a : args) scope.env.args.push_back(a.is_string() ? a.as_string() : core::to_json(a));
+    call_args = &kNone;
+  }
   // The caller's deadline bounds every core instance of the component.
   int64_t deadline = ctx.deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(
                                         ctx.deadline->time_since_epoch()).count()
@@ -186,7 +195,7 @@ core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx,
                   config_.max_execution_ms * 1000000;
     if (scope.deadline_ns == 0 || own < scope.deadline_ns) scope.deadline_ns = own;
   }
-  auto r = (*lease)->call(export_index_, args);
+  auto r = (*lease)->call(export_index_, *call_args);
   (*lease)->user_data = nullptr;
   scope.env.flush_output(true);
   if (!r) {

@@ -174,6 +174,7 @@ core::Result<core::Value> WasmFunction::call(const sched::CallContext& ctx, cons
   env.entry_id = id_;
   env.args = config_.wasi.args;
   env.cwd = config_.wasi.cwd;
+  env.terminal = ctx.terminal;
   auto vars = resolve_wasi_env(config_, env_, ns_);
   if (!vars) return std::move(vars).error();
   env.env = std::move(*vars);

@@ -32,6 +32,9 @@ struct CallContext {
   int depth = 0;                             // nested call depth (funcs.call chains)
   std::string frame_id;                      // id of the function being run
   std::string pid;                           // the process running this call ("" for plain calls)
+  // Set for the process a `wirt run NAME` command runs on the terminal host: its guest stdio is
+  // the terminal's. Not inherited (reference-platform §5: the terminal context is not).
+  bool terminal = false;
 
   // The context a callee sees: the inheritable pairs (actor, scope, values) and the deadline.
   CallContext fork(std::string callee_id) const {

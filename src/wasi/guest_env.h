@@ -23,11 +23,17 @@ struct GuestEnv {
   // line by line as "[entry] stdout: text".
   std::string out, err;
   bool capture = false;
+  // A terminal command: stdout/stderr go to the process's own fds 1/2, stdin is fd 0.
+  bool terminal = false;
   // Set by proc_exit / wasi:cli/exit.
   std::optional<int> exit_code;
 
-  // Logs complete lines of out/err (and everything when `final`), unless capturing.
+  // Logs complete lines of out/err (and everything when `final`), unless capturing; on a
+  // terminal writes everything to fds 1/2.
   void flush_output(bool final);
+  // Up to `max` bytes of stdin ("" at end of file; always "" off the terminal). Suspends the
+  // fiber while a helper thread waits for input, so no worker thread blocks.
+  std::string read_stdin(size_t max);
 };
 
 // The error a guest's exit(code) unwinds with; exit_code_of() recognizes it.

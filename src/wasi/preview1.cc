@@ -188,14 +188,32 @@ const std::vector<Def>& defs() {
        }},
       {"fd_read", {I32, I32, I32, I32}, {I32},
        [](Caller& c, const uint64_t* a, uint64_t* r) -> core::Status {
-         // stdin of a function call is empty: report end of file.
+         // stdin: the terminal's for a command, else empty (end of file).
          Mem m(c);
-         if (a[0] != 0) r[0] = kBadf;
-         else if (!m.ok(uint32_t(a[3]), 4)) r[0] = kFault;
-         else {
-           m.put32(uint32_t(a[3]), 0);
-           r[0] = kSuccess;
+         uint32_t iovs = uint32_t(a[1]), n = uint32_t(a[2]), out = uint32_t(a[3]);
+         if (a[0] != 0) {
+           r[0] = kBadf;
+           return {};
          }
+         if (!m.ok(iovs, 8ull * n) || !m.ok(out, 4)) {
+           r[0] = kFault;
+           return {};
+         }
+         uint32_t total = 0;
+         if (n > 0) {
+           uint32_t buf = m.u32(iovs), len = m.u32(iovs + 4);
+           GuestEnv* e = env_of(c);
+           std::string data = e ? e->read_stdin(len) : std::string();
+           Mem after(c);  // memory may not move here, but re-read the base for safety
+           if (!after.ok(buf, data.size())) {
+             r[0] = kFault;
+             return {};
+           }
+           std::memcpy(after.base + buf, data.data(), data.size());
+           total = static_cast<uint32_t>(data.size());
+         }
+         Mem(c).put32(out, total);
+         r[0] = kSuccess;
          return {};
        }},
       {"fd_close", {I32}, {I32},

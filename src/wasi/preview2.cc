@@ -206,13 +206,18 @@ void define_io(component::HostImports& imports) {
   add(imports, streams, "[method]output-stream.subscribe", [](HostCall& c, const core::Array&) -> core::Result<Value> {
     return Value(int64_t{new_pollable(state(c), 0)});
   });
-  auto closed = [](HostCall&, const core::Array&) -> core::Result<Value> {
-    Value r = Value::map();
-    r.set("err", Value("closed"));  // stream-error.closed: stdin of a call is empty
-    return r;
+  // stdin: the terminal's for a command; a plain call's stdin is empty (stream-error.closed).
+  auto read = [](HostCall& c, const core::Array& a) -> core::Result<Value> {
+    std::string data = state(c).env.read_stdin(static_cast<size_t>(a[1].as_int()));
+    if (data.empty()) {
+      Value r = Value::map();
+      r.set("err", Value("closed"));
+      return r;
+    }
+    return ok(Value(core::Bytes{std::move(data)}));
   };
-  add(imports, streams, "[method]input-stream.read", closed);
-  add(imports, streams, "[method]input-stream.blocking-read", closed);
+  add(imports, streams, "[method]input-stream.read", read);
+  add(imports, streams, "[method]input-stream.blocking-read", read);
   add(imports, streams, "[method]input-stream.subscribe", [](HostCall& c, const core::Array&) -> core::Result<Value> {
     return Value(int64_t{new_pollable(state(c), 0)});
   });
@@ -223,10 +228,18 @@ void define_io(component::HostImports& imports) {
       [](HostCall&, const core::Array&) -> core::Result<Value> { return Value("stream error"); });
 }
 
+// wasi:filesystem: no mounts are provided yet, so a guest sees no preopened directories (the
+// preview-1 adapter asks for them at start-up).
+void define_filesystem(component::HostImports& imports) {
+  add(imports, "wasi:filesystem/preopens@0.2.3", "get-directories",
+      [](HostCall&, const core::Array&) -> core::Result<Value> { return Value(core::Array{}); });
+}
+
 }  // namespace
 
 bool is_preview2_group(const std::string& g) {
-  return g == "wasi:io" || g == "wasi:poll" || g == "wasi:clocks" || g == "wasi:cli" || g == "wasi:random";
+  return g == "wasi:io" || g == "wasi:poll" || g == "wasi:clocks" || g == "wasi:cli" || g == "wasi:random" ||
+         g == "wasi:filesystem";
 }
 
 void define_preview2(component::HostImports& imports, const std::vector<std::string>& groups) {
@@ -236,6 +249,7 @@ void define_preview2(component::HostImports& imports, const std::vector<std::str
   if (has("wasi:random")) define_random(imports);
   if (has("wasi:cli")) define_cli(imports);
   if (has("wasi:io")) define_io(imports);
+  if (has("wasi:filesystem")) define_filesystem(imports);
 }
 
 }  // namespace wirt::wasi

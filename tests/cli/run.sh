@@ -66,6 +66,10 @@ check run_command_error_exits_1 1 '' '^error \[Invalid\]: this command always fa
 check run_wasm_process_command 0 '^Hello, Wasm!$' '' -- "$WIRT" run -a "$PROCS" greet-wasm Wasm
 check run_list_shows_process_commands 0 'greet-wasm +Greet through a core wasm process +\(proc:greet_wasm\)' '' -- "$WIRT" run list -a "$PROCS"
 check run_services_stops_cleanly_on_sigterm 0 '' '' -- timeout --preserve-status -s TERM 2 "$WIRT" run -a "$PROCS"
+CLIAPP=$HERE/../../examples/cli
+check run_wasi_command_component_stdio 0 '^hello Ada$' '' -- bash -c "echo 'piped' | '$WIRT' run -a '$CLIAPP' greet Ada | head -1"
+check run_wasi_command_reads_stdin_and_env 0 'stdin: piped' '' -- bash -c "echo 'piped' | '$WIRT' run -a '$CLIAPP' greet Ada | grep -e greeting -e stdin | tr '\n' ' '"
+check run_wasi_command_stderr_and_exit_code 1 '' 'cli: args=2 sleeping 20 ms' -- bash -c "'$WIRT' run -a '$CLIAPP' greet Ada 3 </dev/null >/dev/null"
 check run_unknown_command 1 '' 'command "nope" not found' -- "$WIRT" run -a "$APPS/commands" nope
 check missing_app_dir 1 '' 'NotFound' -- "$WIRT" check -a "$APPS/does-not-exist"
 check bad_log_level 2 '' 'log-level' -- "$WIRT" --log-level loud check -a "$BASICS"
