@@ -6,6 +6,7 @@
 
 #include "component/canonical_abi.h"
 #include "core/json.h"
+#include "core/sha256.h"
 #include "host/wasm_function.h"
 #include "wasi/call_state.h"
 #include "wasi/guest_env.h"
@@ -74,12 +75,20 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
   wasm::CompileOptions opts;
   opts.name = fn->id_;
   opts.tier2_sync = settings.tier2_sync;
-  auto comp = component::Component::load(
-      std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), opts);
-  if (!comp) return core::Error(std::move(comp).error()).wrap("failed to load wasm module");
-  fn->component_ = std::move(*comp);
-  if (settings.on_compiled) {
-    for (const auto& m : fn->component_->modules()) settings.on_compiled(fn->id_, *m);
+  std::string key = core::sha256_hex(bytes);
+  if (auto hit = settings.cache->components.find(key); hit != settings.cache->components.end()) {
+    // The same component in another entry (another method): decoded and compiled once.
+    fn->component_ = std::const_pointer_cast<component::Component>(
+        std::static_pointer_cast<const component::Component>(hit->second));
+  } else {
+    auto comp = component::Component::load(
+        std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), opts);
+    if (!comp) return core::Error(std::move(comp).error()).wrap("failed to load wasm module");
+    fn->component_ = std::move(*comp);
+    settings.cache->components[key] = fn->component_;
+    if (settings.on_compiled) {
+      for (const auto& m : fn->component_->modules()) settings.on_compiled(fn->id_, *m);
+    }
   }
   fn->config_ = std::move(config);
   const std::string& method = fn->config_.method;
@@ -101,7 +110,17 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
   // when the guest calls it).
   for (const auto& [import, target] : fn->config_.host) {
     bool found = false;
-    for (const auto& imp : fn->component_->imports()) found = found || imp.qualified() == import;
+    for (const auto& imp : fn->component_->imports()) {
+      found = found || imp.qualified() == import;
+      // `iface#[resource-drop]r` is bindable whenever the component imports resource r from
+      // iface (its constructor or methods are imported; drops are not listed as functions).
+      std::string_view q = import;
+      size_t hash = q.find("#[resource-drop]");
+      if (!found && hash != std::string_view::npos && imp.interface == q.substr(0, hash)) {
+        std::string_view res = q.substr(hash + std::string_view("#[resource-drop]").size());
+        found = imp.sig && imp.sig->resource == res;
+      }
+    }
     if (!found) {
       std::vector<std::string> names;
       for (const auto& imp : fn->component_->imports()) names.push_back(imp.qualified());
@@ -182,6 +201,12 @@ core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx,
   if (ctx.terminal && sig_->params.empty() && !args.empty()) {
     for (const auto& a : args) scope.env.args.push_back(a.is_string() ? a.as_string() : core::to_json(a));
     call_args = &kNone;
+  }
+  if (call_args->size() != sig_->params.size()) {
+    std::vector<std::string> params;
+    for (const auto& p : sig_->params) params.push_back(p.name + ": " + p.type->to_wit());
+    return core::invalid(fmt::format("{}: expected {} argument{} ({}), got {}", config_.method, params.size(),
+                                     params.size() == 1 ? "" : "s", fmt::join(params, ", "), call_args->size()));
   }
   // The caller's deadline bounds every core instance of the component.
   int64_t deadline = ctx.deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(

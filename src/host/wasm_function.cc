@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "component/canonical_abi.h"
+#include "core/sha256.h"
 #include "component/wit_parser.h"
 #include "wasi/guest_env.h"
 #include "wasi/preview1.h"
@@ -114,15 +115,21 @@ core::Result<std::shared_ptr<WasmFunction>> WasmFunction::load(const registry::E
   wasm::CompileOptions opts;
   opts.name = fn->id_;
   opts.tier2_sync = settings.tier2_sync;
-  auto module = bytes->wat ? wasm::Module::compile_wat(bytes->bytes, opts)
-                           : wasm::Module::compile_binary(
-                                 std::span(reinterpret_cast<const uint8_t*>(bytes->bytes.data()), bytes->bytes.size()), opts);
-  if (!module) {
-    core::Error e = std::move(module).error();
-    return e.wrap(bytes->wat ? "failed to load wat module" : "failed to load wasm module");
+  std::string key = core::sha256_hex(bytes->bytes) + (bytes->wat ? ":wat" : "");
+  if (auto hit = settings.cache->modules.find(key); hit != settings.cache->modules.end()) {
+    fn->module_ = hit->second;  // the same binary in another entry: compiled once
+  } else {
+    auto module = bytes->wat ? wasm::Module::compile_wat(bytes->bytes, opts)
+                             : wasm::Module::compile_binary(
+                                   std::span(reinterpret_cast<const uint8_t*>(bytes->bytes.data()), bytes->bytes.size()), opts);
+    if (!module) {
+      core::Error e = std::move(module).error();
+      return e.wrap(bytes->wat ? "failed to load wat module" : "failed to load wasm module");
+    }
+    fn->module_ = std::move(*module);
+    settings.cache->modules[key] = fn->module_;
+    if (settings.on_compiled) settings.on_compiled(fn->id_, *fn->module_);
   }
-  fn->module_ = std::move(*module);
-  if (settings.on_compiled) settings.on_compiled(fn->id_, *fn->module_);
   fn->config_ = std::move(config);
   WIRT_TRY(fn->check_method());
   // Core modules get wasi_snapshot_preview1 (reference-wasm-runtime §7.4); any other import

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -25,8 +26,17 @@
 
 namespace wirt::host {
 
+// Modules and components compiled during one boot, by the sha256 of their bytes: entries that
+// use the same binary (one component, many methods) share one compilation. Boot-time only.
+struct CompiledCache {
+  std::map<std::string, std::shared_ptr<wasm::Module>> modules;
+  std::map<std::string, std::shared_ptr<const void>> components;  // component::Component
+};
+
 // How modules are compiled at boot.
 struct EngineSettings {
+  // Shared compilations (made by the first load when null).
+  std::shared_ptr<CompiledCache> cache = std::make_shared<CompiledCache>();
   // Wait for tier 2 (cc -O2, cached) inside load instead of starting on tier 1 (`wirt compile`).
   bool tier2_sync = false;
   // Called after each module is compiled (progress display).
