@@ -6,9 +6,9 @@
 #
 #   run.sh WIRT BUILD_DIR [--js none|subset|all]
 #
-# js-types is 12.9 MB of core wasm and every function.wasm entry compiles it again on tier 1
-# once per boot (~20 s, ~0.5 GB; entries sharing the binary share the compilation), so every
-# function gets an entry by default; `--js subset` (WIRT_DIFF_JS=subset) runs only JS_FUNCS. Known differences are listed
+# js-types is 12.9 MB of core wasm, compiled once per boot on tier 1 (~20 s, ~0.5 GB; entries
+# sharing the binary share the compilation), so every function gets an entry by default;
+# `--js subset` (WIRT_DIFF_JS=subset) runs only JS_FUNCS. Known differences are listed
 # in known-differences.txt. Without node or the npm packages (scripts/build-components installs
 # them into BUILD_DIR/fixtures-npm) the node comparison is skipped with a notice: the cases.json
 # comparison still runs, and the script exits 77 (ctest: skipped) if that passed.
