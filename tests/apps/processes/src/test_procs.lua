@@ -31,6 +31,16 @@ function M.spawn()
   local sres = wait_exit(events, spid)
   assert(sres.error and (sres.error:kind() == errors.TIMEOUT or sres.error:kind() == errors.INTERNAL), tostring(sres.error))
 
+  -- an infinite loop inside a process ends with Timeout under max_execution_ms
+  local t0 = time.now()
+  local fpid = process.spawn_monitored("proc:forever", "proc:host")
+  local fres = wait_exit(events, fpid)
+  assert(fres.error and fres.error:kind() == errors.TIMEOUT, tostring(fres.error))
+  assert(time.now():sub(t0) < 1000 * time.MILLISECOND, "stopped near its limit")
+  -- and the host carries on
+  local again = process.spawn_monitored("proc:adder", "proc:host", 1, 2)
+  assert(wait_exit(events, again).value == 3)
+
   local _, e1 = process.spawn("proc:nope", "proc:host")
   assert(e1 and e1:kind() == errors.NOT_FOUND, tostring(e1))
   local _, e2 = process.spawn("proc:adder", "proc:nohost", 1, 2)
