@@ -15,6 +15,36 @@ echo "\$ wirt call -a $APP demo:greet '\"\"'   # errors come back with their kin
 echo
 run test -a "$APP"
 
+# Components: the project's own C and JavaScript components (records, variants, options).
+echo "\$ wirt call -a $(dirname "$0")/components comp:main   # the JS component compiles on tier 1 (~20 s)"
+"$WIRT" call -a "$(dirname "$0")/components" comp:main
+echo
+
+# A Rust component (cargo-component) from the third-party fixtures beside the checkout, with
+# its host interface implemented in Lua. Skipped when the fixtures are absent.
+FIX=$(realpath -m "${WIRT_SHARED_DIR:-$(dirname "$0")/../../shared}/fixtures/wippy")
+if [ -f "$FIX/minimal.wasm" ]; then
+  RUST=$(dirname "$0")/../build/demo-rust
+  mkdir -p "$RUST"
+  cat > "$RUST/_index.yaml" <<YAML
+namespace: rust
+entries:
+  - {name: fixtures, kind: fs.directory, directory: "$FIX", mode: "0555"}
+  - name: compute_using_host
+    kind: function.wasm
+    fs: rust:fixtures
+    path: /minimal.wasm
+    hash: sha256:292b796376f8b4cc360acf2ea6b82d1084871c3607a079f30b446da8e5c984a4
+    method: compute-using-host
+    host: {"test:minimal/host@0.1.0#add": rust:add}
+  - {name: add, kind: function.lua, method: add, source: "return {add = function(a, b) print('Lua host add', a, b) return a + b end}"}
+YAML
+  run call -a "$RUST" rust:compute_using_host 7 8
+else
+  echo "(Rust component demo skipped: fixtures not found at $FIX; set WIRT_SHARED_DIR)"
+  echo
+fi
+
 # A C program compiled to a WASI command component, run as a command on the terminal host:
 # it reads its arguments, an env variable, sleeps 20 ms (suspending its fiber) and echoes stdin.
 CLI=$(dirname "$0")/cli
