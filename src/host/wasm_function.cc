@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -229,13 +230,23 @@ core::Result<core::Value> WasmFunction::call_untyped(wasm::Instance& inst, const
     return core::invalid(fmt::format("{} expects {} argument{}, got {}", config_.method, type.params.size(),
                                      type.params.size() == 1 ? "" : "s", args.size()));
   }
-  std::vector<uint64_t> flat(type.params.size());
+  // Small signatures (the common case) use stack buffers: no allocation per call.
+  uint64_t flat_small[16], results_small[8];
+  std::vector<uint64_t> flat_big, results_big;
+  std::span<uint64_t> flat(flat_small, type.params.size()), results(results_small, type.results.size());
+  if (type.params.size() > 16) {
+    flat_big.resize(type.params.size());
+    flat = flat_big;
+  }
+  if (type.results.size() > 8) {
+    results_big.resize(type.results.size());
+    results = results_big;
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     auto v = to_core(args[i], type.params[i], i);
     if (!v) return std::move(v).error();
     flat[i] = *v;
   }
-  std::vector<uint64_t> results(type.results.size());
   WIRT_TRY(inst.call(export_index_, flat, results));
   if (results.empty()) return core::Value();
   if (results.size() == 1) return from_core(results[0], type.results[0]);

@@ -95,9 +95,10 @@ int invoke(lua_State* L, int first, const Executor* ex, bool async) {
   if (auto st = rt->policies()->check(caller_context(L), "funcs.call", id); !st) {
     return push_nil_error(L, std::move(st).error());
   }
-  sched::CallContext ctx = apply(caller_context(L), ex);
   if (!async) {
-    auto r = rt->functions()->call(ctx, id, args);
+    // A plain funcs.call needs no copy of the caller's context (the table forks it once).
+    auto r = ex ? rt->functions()->call(apply(caller_context(L), ex), id, args)
+                : rt->functions()->call(caller_context(L), id, args);
     if (!r) return push_nil_error(L, std::move(r).error());
     push_value(L, *r);
     return 1;
@@ -105,6 +106,7 @@ int invoke(lua_State* L, int first, const Executor* ex, bool async) {
   if (!rt->functions()->contains(id)) {
     return push_nil_error(L, core::not_found(fmt::format("no handler registered for target: {}", id)));
   }
+  sched::CallContext ctx = apply(caller_context(L), ex);
   auto st = std::make_shared<FutureState>();
   const sched::FunctionTable* functions = rt->functions();
   rt->scheduler()->spawn([st, ctx = std::move(ctx), id = std::move(id), args = std::move(args), functions] {

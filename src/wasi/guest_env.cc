@@ -41,7 +41,7 @@ void write_all(int fd, std::string& buf) {
 }  // namespace
 
 void GuestEnv::flush_output(bool final) {
-  if (capture) return;
+  if (capture || (out.empty() && err.empty())) return;
   if (terminal) {
     write_all(1, out);
     write_all(2, err);

@@ -238,7 +238,11 @@ core::Status Instance::instantiate() {
   {
     rt::ScopedMemoryPolicy scope(&policy);
     instantiated_ = true;  // wasm2c's free handles partially initialised instances
+    // The first instantiation is bounded (a start function that never returns must not hang the
+    // boot); a reset replays the same deterministic initialisation and skips the clock.
     instantiating_ = true;
+    bound_instantiation_ = !ever_instantiated_;
+    ever_instantiated_ = true;
     st = invoke(&Instance::instantiate_thunk, this, nullptr, nullptr);
     instantiating_ = false;
   }
@@ -254,7 +258,8 @@ core::Status Instance::instantiate() {
 }
 
 core::Status Instance::reset() {
-  auto latest = module_->code();
+  // Tier 2 is final: only an instance still on tier 1 asks the module (a lock) for newer code.
+  std::shared_ptr<const Code> latest = code_->tier == 2 ? code_ : module_->code();
   {
     rt::MemoryPolicy policy;
     policy.guard = code_->guard_pages;
@@ -327,15 +332,17 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
 
   // The tighter of the caller's deadline and ours (const: it must survive _longjmp).
   // Read the clock only when some deadline applies (a plain call stays syscall- and vDSO-free).
-  const bool timed = limits_.max_execution_ms || call_deadline_ns_ || instantiating_;
+  // Instantiation has its own bound (first time only) and ignores call limits and deadlines
+  // (a reset may run after the previous call's deadline passed).
+  const bool timed = instantiating_ ? bound_instantiation_ : (limits_.max_execution_ms || call_deadline_ns_);
   const int64_t now = timed ? rt::now_ns() : 0;
   // Instantiation (data segments, the start function) is bounded separately: a per-call limit
   // of a few ms must not fail instantiation, and a start function that never returns must not
   // hang the boot.
-  uint32_t limit_ms = instantiating_ ? std::max<uint32_t>(limits_.max_execution_ms, kInstantiateLimitMs)
+  uint32_t limit_ms = instantiating_ ? (bound_instantiation_ ? std::max<uint32_t>(limits_.max_execution_ms, kInstantiateLimitMs) : 0)
                                      : limits_.max_execution_ms;
   int64_t limit_deadline = limit_ms ? now + int64_t(limit_ms) * 1000000 : 0;
-  if (call_deadline_ns_ && (limit_deadline == 0 || call_deadline_ns_ < limit_deadline)) {
+  if (!instantiating_ && call_deadline_ns_ && (limit_deadline == 0 || call_deadline_ns_ < limit_deadline)) {
     // The caller's deadline is nearer (e.g. a test timeout or an outer limit along the chain).
     limit_deadline = call_deadline_ns_;
     limit_ms = static_cast<uint32_t>(std::max<int64_t>(0, (call_deadline_ns_ - now) / 1000000));

@@ -154,6 +154,8 @@ class Instance {
   std::vector<wasm_rt_memory_t> parked_;  // memory mappings kept across reset()
   int64_t call_deadline_ns_ = 0;
   bool instantiating_ = false;
+  bool bound_instantiation_ = false;
+  bool ever_instantiated_ = false;
   static constexpr uint32_t kInstantiateLimitMs = 10000;
   bool instantiated_ = false;
   bool dead_ = false;

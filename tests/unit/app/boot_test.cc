@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "app/app.h"
 
@@ -253,4 +254,24 @@ entries:
   auto r = (*booted)->call("t:spawner", {});
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_TRUE(r->as_bool());
+}
+
+TEST(Boot, ResetAfterAnExpiredDeadlineIsNotATimeout) {
+  // Regression: a pooled instance kept the previous call's deadline, and the reset before the
+  // next call (re-instantiation) ran under it — an already-passed deadline failed the reset.
+  TempApp app(R"(namespace: t
+entries:
+  - {name: answer, kind: function.wat, method: answer, pool: {type: inline}, source: '(module (memory 1) (func (export "answer") (result i32) i32.const 42))'}
+)");
+  auto booted = app::App::boot(app.dir(), two_threads());
+  ASSERT_TRUE(booted.ok()) << booted.error().message();
+  sched::CallContext ctx;
+  ctx.deadline = sched::CallContext::Clock::now() + std::chrono::milliseconds(5);
+  ASSERT_TRUE((*booted)->call("t:answer", {}, ctx).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 3; ++i) {
+    auto r = (*booted)->call("t:answer", {});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->as_int(), 42);
+  }
 }
