@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "app/app.h"
+#include "wasm/instance.h"
+#include "wasm/module.h"
 
 namespace fs = std::filesystem;
 using namespace wirt;
@@ -257,21 +259,19 @@ entries:
 }
 
 TEST(Boot, ResetAfterAnExpiredDeadlineIsNotATimeout) {
-  // Regression: a pooled instance kept the previous call's deadline, and the reset before the
-  // next call (re-instantiation) ran under it — an already-passed deadline failed the reset.
-  TempApp app(R"(namespace: t
-entries:
-  - {name: answer, kind: function.wat, method: answer, pool: {type: inline}, source: '(module (memory 1) (func (export "answer") (result i32) i32.const 42))'}
-)");
-  auto booted = app::App::boot(app.dir(), two_threads());
-  ASSERT_TRUE(booted.ok()) << booted.error().message();
-  sched::CallContext ctx;
-  ctx.deadline = sched::CallContext::Clock::now() + std::chrono::milliseconds(5);
-  ASSERT_TRUE((*booted)->call("t:answer", {}, ctx).ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  for (int i = 0; i < 3; ++i) {
-    auto r = (*booted)->call("t:answer", {});
-    ASSERT_TRUE(r.ok()) << r.error().message();
-    EXPECT_EQ(r->as_int(), 42);
-  }
+  // Regression: an instance kept the previous call's deadline, and the reset before the next
+  // call (re-instantiation) ran under it — an already-passed deadline failed the reset.
+  auto module = wasm::Module::compile_wat(R"((module (memory 1) (func (export "answer") (result i32) i32.const 42)))");
+  ASSERT_TRUE(module.ok()) << module.error().message();
+  wasm::Linker linker;
+  auto inst = wasm::Instance::create(*module, linker);
+  ASSERT_TRUE(inst.ok()) << inst.error().message();
+  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::steady_clock::now().time_since_epoch()).count();
+  (*inst)->set_call_deadline(now + 1'000'000);
+  uint64_t result = 0;
+  ASSERT_TRUE((*inst)->call("answer", {}, std::span<uint64_t>(&result, 1)).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto reset = (*inst)->reset();
+  EXPECT_TRUE(reset.ok()) << reset.error().message();
 }
