@@ -337,6 +337,17 @@ core::Status check_abi_ready(const Type& t, const Path& p) {
 }
 
 // Record fields from a Map; a missing option field is none, other missing fields are errors.
+// A tuple's values: an array of exactly the arity (`{}` from Lua is the empty tuple's array).
+core::Result<const core::Array*> tuple_elements(const Type& t, const Value& v, const Path& p) {
+  static const core::Array kEmpty;
+  const core::Array* arr = v.is_array() ? &v.as_array() : (v.is_map() && v.as_map().empty()) ? &kEmpty : nullptr;
+  if (!arr) return mismatch(p, t, "an array", v);
+  if (arr->size() != t.elems.size()) {
+    return value_error(p, fmt::format("expected {} elements for {}, got {}", t.elems.size(), t.to_wit(), arr->size()));
+  }
+  return arr;
+}
+
 core::Result<const Value*> record_field(const Type& rec, const Field& f, const Value& v, const Path& p) {
   static const Value kNil;
   const Value* fv = v.find(f.name);
@@ -400,12 +411,9 @@ core::Status lower_flat(const Type& t, const Value& v, const Path& p, Mem& m, co
       return {};
     }
     case TypeKind::Tuple: {
-      static const core::Array kEmpty;
-      const core::Array* arr = v.is_array() ? &v.as_array() : (v.is_map() && v.as_map().empty()) ? &kEmpty : nullptr;
-      if (!arr) return mismatch(p, t, "an array", v);
-      if (arr->size() != t.elems.size()) {
-        return value_error(p, fmt::format("expected {} elements for {}, got {}", t.elems.size(), t.to_wit(), arr->size()));
-      }
+      auto elems = tuple_elements(t, v, p);
+      if (!elems) return std::move(elems).error();
+      const core::Array* arr = *elems;
       for (size_t i = 0; i < arr->size(); ++i) WIRT_TRY(lower_flat(*t.elems[i], (*arr)[i], p.elem(i), m, o, out));
       return {};
     }
@@ -494,12 +502,9 @@ core::Status store(const Type& t, const Value& v, uint32_t ptr, const Path& p, M
       return {};
     }
     case TypeKind::Tuple: {
-      static const core::Array kEmpty;
-      const core::Array* arr = v.is_array() ? &v.as_array() : (v.is_map() && v.as_map().empty()) ? &kEmpty : nullptr;
-      if (!arr) return mismatch(p, t, "an array", v);
-      if (arr->size() != t.elems.size()) {
-        return value_error(p, fmt::format("expected {} elements for {}, got {}", t.elems.size(), t.to_wit(), arr->size()));
-      }
+      auto elems = tuple_elements(t, v, p);
+      if (!elems) return std::move(elems).error();
+      const core::Array* arr = *elems;
       uint64_t off = 0;
       for (size_t i = 0; i < arr->size(); ++i) {
         off = align_up(off, t.elems[i]->align);

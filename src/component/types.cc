@@ -206,19 +206,17 @@ TypePtr primitive_by_name(std::string_view name) {
   return nullptr;
 }
 
-TypePtr list_of(TypePtr elem) {
+// list, option, own/borrow (of a resource), future/stream: a kind around one element type.
+static TypePtr wrapping(TypeKind kind, TypePtr elem) {
   Type t;
-  t.kind = TypeKind::List;
+  t.kind = kind;
   t.elem = std::move(elem);
   return finish(std::move(t));
 }
 
-TypePtr option_of(TypePtr elem) {
-  Type t;
-  t.kind = TypeKind::Option;
-  t.elem = std::move(elem);
-  return finish(std::move(t));
-}
+TypePtr list_of(TypePtr elem) { return wrapping(TypeKind::List, std::move(elem)); }
+
+TypePtr option_of(TypePtr elem) { return wrapping(TypeKind::Option, std::move(elem)); }
 
 TypePtr result_of(TypePtr ok, TypePtr err) {
   Type t;
@@ -274,33 +272,13 @@ TypePtr resource_type(std::string name) {
   return finish(std::move(t));
 }
 
-TypePtr own_of(TypePtr resource) {
-  Type t;
-  t.kind = TypeKind::Own;
-  t.elem = std::move(resource);
-  return finish(std::move(t));
-}
+TypePtr own_of(TypePtr resource) { return wrapping(TypeKind::Own, std::move(resource)); }
 
-TypePtr borrow_of(TypePtr resource) {
-  Type t;
-  t.kind = TypeKind::Borrow;
-  t.elem = std::move(resource);
-  return finish(std::move(t));
-}
+TypePtr borrow_of(TypePtr resource) { return wrapping(TypeKind::Borrow, std::move(resource)); }
 
-TypePtr future_of(TypePtr elem) {
-  Type t;
-  t.kind = TypeKind::Future;
-  t.elem = std::move(elem);
-  return finish(std::move(t));
-}
+TypePtr future_of(TypePtr elem) { return wrapping(TypeKind::Future, std::move(elem)); }
 
-TypePtr stream_of(TypePtr elem) {
-  Type t;
-  t.kind = TypeKind::Stream;
-  t.elem = std::move(elem);
-  return finish(std::move(t));
-}
+TypePtr stream_of(TypePtr elem) { return wrapping(TypeKind::Stream, std::move(elem)); }
 
 TypePtr unresolved_type(std::string name, std::string origin) {
   Type t;
