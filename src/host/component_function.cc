@@ -49,18 +49,6 @@ core::Result<core::Value> call_registry(component::HostCall& call, const std::st
 
 }  // namespace
 
-std::string import_group_for(std::string_view iface) {
-  std::string_view base = iface.substr(0, iface.find('@'));
-  if (base == "wasi:io/poll") return "wasi:poll";
-  static const std::pair<std::string_view, std::string_view> kPrefixes[] = {
-      {"wasi:io/", "wasi:io"},         {"wasi:clocks/", "wasi:clocks"},   {"wasi:cli/", "wasi:cli"},
-      {"wasi:random/", "wasi:random"}, {"wasi:filesystem/", "wasi:filesystem"},
-      {"wasi:sockets/", "wasi:sockets"}, {"wasi:http/", "wasi:http"},   {"wippy:runtime/funcs", "funcs"},
-  };
-  for (const auto& [prefix, group] : kPrefixes)
-    if (base.substr(0, prefix.size()) == prefix) return std::string(group);
-  return "";
-}
 
 core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const registry::Entry& entry, WasmConfig config,
                                                                          std::string_view bytes,
@@ -147,7 +135,7 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
 }
 
 void ComponentFunction::bind_host_imports() {
-  imports_.group_for_unresolved = [](std::string_view iface) { return import_group_for(iface); };
+  imports_.group_for_unresolved = [](std::string_view iface) { return import_group(std::string(iface)).value_or(""); };
   wasi::define_preview2(imports_, config_.imports);
   for (const auto& [import, target] : config_.host) {
     std::string t = target;

@@ -55,8 +55,5 @@ class ComponentFunction {
   std::unique_ptr<InstancePool<component::ComponentInstance>> pool_;
 };
 
-// The `imports:` group that provides a WASI or wippy interface ("wasi:io/poll@0.2.8" →
-// "wasi:poll"), "" when none does.
-std::string import_group_for(std::string_view iface);
 
 }  // namespace wirt::host

@@ -89,6 +89,8 @@ struct Reader {
   }
 };
 
+}  // namespace
+
 // Resolves an `imports:` item to its group (reference-wasm-runtime §7.1 "Token matching"):
 // lower-cased, trimmed, `@version` cut, then matched against group names and aliases.
 std::optional<std::string> import_group(std::string item) {
@@ -102,7 +104,8 @@ std::optional<std::string> import_group(std::string item) {
       {"wasi:poll", {"wasi:io/poll"}},
       {"wasi:clocks", {"wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"}},
       {"wasi:cli", {"wasi:cli/environment", "wasi:cli/exit", "wasi:cli/stdin", "wasi:cli/stdout", "wasi:cli/stderr",
-                    "wasi:cli/terminal-stdin", "wasi:cli/terminal-stdout", "wasi:cli/terminal-stderr"}},
+                    "wasi:cli/terminal-input", "wasi:cli/terminal-output", "wasi:cli/terminal-stdin",
+                    "wasi:cli/terminal-stdout", "wasi:cli/terminal-stderr"}},
       {"wasi:filesystem", {"wasi:filesystem/types", "wasi:filesystem/preopens"}},
       {"wasi:random", {"wasi:random/random", "wasi:random/insecure", "wasi:random/insecure-seed"}},
       {"wasi:sockets", {"wasi:sockets/instance-network", "wasi:sockets/tcp-create-socket", "wasi:sockets/tcp",
@@ -114,8 +117,6 @@ std::optional<std::string> import_group(std::string item) {
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry) {
   WasmConfig c;

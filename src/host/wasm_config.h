@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,10 @@ struct WasmConfig {
 // "failed to unpack <kind> config: invalid configuration: <rule message>".
 core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry);
 PoolPlan plan_pool(const PoolConfig& pool);
+// The `imports:` group an item or a guest interface name belongs to ("wasi:io/poll@0.2.8" →
+// "wasi:poll", "preview1" → "wasi1"), matched as the reference does (reference-wasm-runtime
+// §7.1: lower-cased, `@version` cut, group names and aliases); nullopt when none.
+std::optional<std::string> import_group(std::string item);
 // Verifies `bytes` against "sha256:<hex>" (hex compared case-insensitively).
 core::Status verify_hash(std::string_view bytes, std::string_view spec);
 

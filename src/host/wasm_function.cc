@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "component/binary_decoder.h"
 #include "component/canonical_abi.h"
 #include "core/sha256.h"
 #include "component/wit_parser.h"
@@ -15,12 +16,6 @@
 namespace wirt::host {
 
 namespace {
-
-bool is_component_binary(std::string_view b) {
-  // Components use layer 1 in the version field: bytes 4..8 = 0d 00 01 00 (Binary.md "preamble").
-  return b.size() >= 8 && b.substr(0, 4) == std::string_view("\0asm", 4) &&
-         static_cast<unsigned char>(b[6]) == 0x01;
-}
 
 std::string callable_exports(const wasm::Module& m) {
   std::vector<std::string> names;
@@ -100,7 +95,8 @@ core::Result<ModuleBytes> read_module_bytes(const WasmConfig& config, const FsRe
   auto bytes = dir->read_file(config.path);
   if (!bytes) return std::move(bytes).error();
   WIRT_TRY(verify_hash(*bytes, config.hash));
-  out.is_component = is_component_binary(*bytes);
+  out.is_component =
+      component::bin::is_component(std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
   out.bytes = std::move(*bytes);
   return out;
 }
