@@ -174,13 +174,7 @@ core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx,
   wasi::CallState scope;
   scope.ctx = &ctx;
   scope.functions = functions_;
-  scope.env.entry_id = id_;
-  scope.env.args = config_.wasi.args;
-  scope.env.cwd = config_.wasi.cwd;
-  scope.env.terminal = ctx.terminal;
-  auto vars = resolve_wasi_env(config_, env_, ns_);
-  if (!vars) return std::move(vars).error();
-  scope.env.env = std::move(*vars);
+  WIRT_TRY(prepare_guest_env(scope.env, id_, ns_, config_, env_, ctx));
   (*lease)->user_data = &scope;
   // A command component (`wasi:cli/run#run` takes no parameters) gets a terminal command's
   // words as its arguments (argv after the configured wasi.args), as a shell would pass them.
@@ -197,9 +191,7 @@ core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx,
                                      params.size() == 1 ? "" : "s", fmt::join(params, ", "), call_args->size()));
   }
   // The caller's deadline bounds every core instance of the component.
-  int64_t deadline = ctx.deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        ctx.deadline->time_since_epoch()).count()
-                                  : 0;
+  int64_t deadline = deadline_ns(ctx);
   for (size_t i = 0; wasm::Instance* core = (*lease)->core_instance(i); ++i) core->set_call_deadline(deadline);
   scope.deadline_ns = deadline;
   if (config_.max_execution_ms > 0) {
@@ -211,14 +203,7 @@ core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx,
   auto r = (*lease)->call(export_index_, *call_args);
   (*lease)->user_data = nullptr;
   scope.env.flush_output(true);
-  if (!r) {
-    core::Error e = std::move(r).error();
-    if (auto code = wasi::exit_code_of(e); code && *code == 0) return core::Value();  // exit(0) is success
-    if (e.kind() == core::ErrorKind::Internal || e.kind() == core::ErrorKind::Timeout) {
-      e.wrap(fmt::format("failed to call wasm method: {}", config_.method));
-    }
-    return e;
-  }
+  if (!r) return finish_guest_call(std::move(r), config_.method);
   if (component::returns_result(*sig_)) return component::split_result(*sig_, std::move(*r));
   return r;
 }

@@ -171,32 +171,41 @@ core::Result<core::Value> WasmFunction::call(const sched::CallContext& ctx, cons
   if (!lease) return std::move(lease).error();
   wasm::Instance& inst = **lease;
   // The caller's deadline (a test timeout, an outer max_execution_ms) bounds guest code too.
-  inst.set_call_deadline(ctx.deadline ? std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                            ctx.deadline->time_since_epoch()).count()
-                                      : 0);
+  inst.set_call_deadline(deadline_ns(ctx));
   wasi::GuestEnv env;
-  env.entry_id = id_;
-  env.args = config_.wasi.args;
-  env.cwd = config_.wasi.cwd;
-  env.terminal = ctx.terminal;
-  auto vars = resolve_wasi_env(config_, env_, ns_);
-  if (!vars) return std::move(vars).error();
-  env.env = std::move(*vars);
+  WIRT_TRY(prepare_guest_env(env, id_, ns_, config_, env_, ctx));
   inst.user_data = &env;
   auto r = sig_ ? call_typed(inst, args) : call_untyped(inst, args);
   inst.user_data = nullptr;
   env.flush_output(true);
-  if (!r) {
-    core::Error e = std::move(r).error();
-    if (auto code = wasi::exit_code_of(e)) {
-      if (*code == 0) return core::Value();  // exit(0) is success
-    }
-    if (e.kind() == core::ErrorKind::Internal || e.kind() == core::ErrorKind::Timeout) {
-      e.wrap(fmt::format("failed to call wasm method: {}", config_.method));
-    }
-    return e;
+  return finish_guest_call(std::move(r), config_.method);
+}
+
+core::Status prepare_guest_env(wasi::GuestEnv& env, const std::string& entry_id, const std::string& ns,
+                               const WasmConfig& config, const EnvRegistry* registry, const sched::CallContext& ctx) {
+  env.entry_id = entry_id;
+  env.args = config.wasi.args;
+  env.cwd = config.wasi.cwd;
+  env.terminal = ctx.terminal;
+  auto vars = resolve_wasi_env(config, registry, ns);
+  if (!vars) return std::move(vars).error();
+  env.env = std::move(*vars);
+  return {};
+}
+
+int64_t deadline_ns(const sched::CallContext& ctx) {
+  if (!ctx.deadline) return 0;
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(ctx.deadline->time_since_epoch()).count();
+}
+
+core::Result<core::Value> finish_guest_call(core::Result<core::Value> r, const std::string& method) {
+  if (r) return r;
+  core::Error e = std::move(r).error();
+  if (auto code = wasi::exit_code_of(e); code && *code == 0) return core::Value();  // exit(0) is success
+  if (e.kind() == core::ErrorKind::Internal || e.kind() == core::ErrorKind::Timeout) {
+    e.wrap(fmt::format("failed to call wasm method: {}", method));
   }
-  return r;
+  return e;
 }
 
 core::Result<std::vector<std::pair<std::string, std::string>>> resolve_wasi_env(const WasmConfig& config,

@@ -21,6 +21,7 @@
 #include "host/wasm_config.h"
 #include "registry/entry.h"
 #include "sched/call_context.h"
+#include "wasi/guest_env.h"
 #include "wasm/instance.h"
 #include "wasm/module.h"
 
@@ -90,6 +91,16 @@ struct ModuleBytes {
   bool is_component = false;
 };
 core::Result<ModuleBytes> read_module_bytes(const WasmConfig& config, const FsRegistry& fs);
+
+// What WASM calls of both kinds share around the guest call itself:
+// the guest's environment for one call (entry id, wasi.args/cwd/env, terminal stdio)...
+core::Status prepare_guest_env(wasi::GuestEnv& env, const std::string& entry_id, const std::string& ns,
+                               const WasmConfig& config, const EnvRegistry* registry, const sched::CallContext& ctx);
+// ...the caller's deadline as steady-clock nanoseconds (0 = none)...
+int64_t deadline_ns(const sched::CallContext& ctx);
+// ...and the outcome: exit(0) is success; traps and timeouts name the method
+// ("failed to call wasm method: <m>: …", reference-wasm-runtime §5).
+core::Result<core::Value> finish_guest_call(core::Result<core::Value> r, const std::string& method);
 
 // The guest's environment variables for one call (wasi.env, reference-wasm-runtime §7.3),
 // sorted by name: set, non-empty variables only; a required one missing is NotFound.
