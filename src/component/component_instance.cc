@@ -317,8 +317,18 @@ core::Result<core::Value> ComponentInstance::call(int export_index, const core::
     if (li >= plan.lifted.size()) return core::not_found("no such lifted function");
   }
   const LiftedPlan& L = plan.lifted[li];
-  const ResolvedOpts& o = rt_->lifted_opts[li];
-  const ResolvedFunc& fn = rt_->lifted_func[li];
+  // During instantiation (a start function, or a later core instance's start, calls a lowered
+  // function that is a nested component's lift) the resolved tables are not built yet: resolve
+  // from the core instances made so far, as `lowered` does (found by the component-model suite,
+  // linking/unit.wast: it read past the empty tables).
+  ResolvedOpts pending_opts;
+  ResolvedFunc pending_fn;
+  if (!rt_->ready) {
+    pending_opts = resolve_opts(cores_, L.opts);
+    pending_fn = resolve_func(cores_, L.func);
+  }
+  const ResolvedOpts& o = rt_->ready ? rt_->lifted_opts[li] : pending_opts;
+  const ResolvedFunc& fn = rt_->ready ? rt_->lifted_func[li] : pending_fn;
   if (!fn) return core::internal("component: lifted function not resolved");
   bool outer = export_index >= 0;
   if (outer) in_call_ = true;
