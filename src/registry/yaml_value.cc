@@ -16,6 +16,14 @@
 #pragma GCC diagnostic pop
 
 namespace wirt::registry {
+
+MarkTree::MarkTree() = default;
+MarkTree::~MarkTree() = default;
+MarkTree::MarkTree(const MarkTree&) = default;
+MarkTree::MarkTree(MarkTree&&) noexcept = default;
+MarkTree& MarkTree::operator=(const MarkTree&) = default;
+MarkTree& MarkTree::operator=(MarkTree&&) noexcept = default;
+
 namespace {
 
 // Limits that turn hostile input into an error instead of a crash or an OOM: yaml-cpp shares
@@ -149,7 +157,9 @@ class Converter {
     core::Value result = core::Value::map();
     std::vector<std::string> explicit_keys;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // A copy: it->first belongs to a temporary proxy that dies with the full-expression
+      // (ASan: stack-use-after-scope, found by yaml_entry_fuzz).
+      const YAML::Node key = it->first;
       Mark key_mark = to_mark(key.Mark());
       if (key.Type() == YAML::NodeType::Sequence || key.Type() == YAML::NodeType::Map) {
         return fail(key_mark, "mapping keys must be scalars");

@@ -30,6 +30,16 @@ struct Mark {
 // Positions shaped like the parsed Value: a map node's children are keyed by the map key,
 // a sequence node's children by the decimal index ("0", "1", ...). Scalars have no children.
 struct MarkTree {
+  // Special members are defined out of line (yaml_value.cc): a class holding a vector of pairs
+  // of itself is incomplete inside its own definition, and clang with libstdc++ 12 (the fuzz
+  // build, `make fuzz`) rejects the implicit ones.
+  MarkTree();
+  ~MarkTree();
+  MarkTree(const MarkTree&);
+  MarkTree(MarkTree&&) noexcept;
+  MarkTree& operator=(const MarkTree&);
+  MarkTree& operator=(MarkTree&&) noexcept;
+
   Mark mark;
   std::vector<std::pair<std::string, MarkTree>> children;
 

@@ -197,3 +197,19 @@ TEST(YamlErrors, AliasBombIsRefused) {
 
 }  // namespace
 }  // namespace wirt::registry
+
+namespace wirt::registry {
+namespace {
+
+// Regression (yaml_entry_fuzz, ASan stack-use-after-scope): map keys were read through a
+// reference into the iterator's temporary proxy. The key's own position must come out right;
+// under a sanitizer build the old code fails here on every mapping.
+TEST(YamlMarks, NonScalarKeyIsReportedAtTheKey) {
+  auto r = parse_yaml("a: 1\nb: 2\n? [x, y]\n: 3\n", "k.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("k.yaml:3:"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("mapping keys must be scalars"), std::string::npos) << r.error().message();
+}
+
+}  // namespace
+}  // namespace wirt::registry
