@@ -6,7 +6,7 @@
 # ${CMAKE_BINARY_DIR}/shared_apps/<app>/ with @WIPPY_FIXTURES_DIR@ replaced by the fixture
 # folder's absolute path (files ending in .in lose that suffix; other files are copied as is),
 # then run by `wirt test` as the ctest shared_app.<app>. Without the fixtures each test prints a
-# notice and passes.
+# notice and reports skipped (exit 77).
 
 set(_wippy_fixtures "${WIRT_SHARED_DIR}/fixtures/wippy")
 get_filename_component(WIPPY_FIXTURES_DIR "${_wippy_fixtures}" ABSOLUTE)
@@ -33,9 +33,10 @@ foreach(_dir ${_shared_app_dirs})
     set_tests_properties(shared_app.${_app} PROPERTIES TIMEOUT 300
                          ENVIRONMENT "WIRT_CACHE_DIR=${CMAKE_BINARY_DIR}/wasm-cache")
   else()
+    # Absent data is a skip (exit 77 = SKIP_RETURN_CODE), never a pass.
     add_test(NAME shared_app.${_app}
-             COMMAND ${CMAKE_COMMAND} -E echo
-                     "skipped: fixtures not found at ${WIPPY_FIXTURES_DIR} (set WIRT_SHARED_DIR)")
+             COMMAND sh -c "echo 'skipped: fixtures not found at ${WIPPY_FIXTURES_DIR} (set WIRT_SHARED_DIR)'; exit 77")
+    set_tests_properties(shared_app.${_app} PROPERTIES TIMEOUT 10 SKIP_RETURN_CODE 77)
   endif()
 endforeach()
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "app/app.h"
+#include "temp_app.h"
 #include "wasm/instance.h"
 #include "wasm/module.h"
 
@@ -14,24 +15,7 @@ using namespace wirt;
 
 namespace {
 
-// A throwaway app folder with the given files.
-class TempApp {
- public:
-  // An app whose only entry file is _index.yaml with `yaml`.
-  explicit TempApp(const std::string& yaml) {
-    dir_ = fs::temp_directory_path() /
-           ("wirt-app-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "_index.yaml") << yaml;
-  }
-  ~TempApp() { fs::remove_all(dir_); }
-  const fs::path& dir() const { return dir_; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path dir_;
-};
+using wirt::testing::TempApp;
 
 app::BootOptions two_threads() {
   app::BootOptions o;
