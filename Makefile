@@ -28,19 +28,26 @@ bench: build
 clean:
 	rm -rf $(BUILD)
 
-# Fuzz the component binary decoder (libFuzzer + ASan/UBSan, clang), seeded with the fixture
-# components; runs FUZZ_SECONDS (default 600). Crashes are written to $(FUZZ_BUILD)/.
+# libFuzzer targets (tests/fuzz, clang + ASan + UBSan) built in their own tree, run one after
+# another for FUZZ_SECONDS each with one job: the component decoder, canonical-ABI lifting, JSON,
+# the WIT parser, YAML entry files, WAT/the front end, and the differential engine fuzzer (tier 1
+# / tier 2 / wabt's interpreter on binaryen -ttf modules). Crashes land in $(FUZZ_BUILD)/fuzz/crashes.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 600
 SHARED_DIR ?= ../shared
-FUZZ_SRCS := tests/fuzz/component_decoder_fuzz.cc src/component/binary_reader.cc \
-  src/component/binary_decoder.cc src/component/binary_types.cc src/component/types.cc \
-  src/core/error.cc src/core/value.cc
+FUZZ_TARGETS ?= component_decoder_fuzz canonical_abi_fuzz json_fuzz wit_parser_fuzz yaml_entry_fuzz \
+  wat_fuzz engine_diff_fuzz
 .PHONY: fuzz
-fuzz:
-	@mkdir -p $(FUZZ_BUILD)/corpus
-	clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  -Isrc $(FUZZ_SRCS) -lfmt -o $(FUZZ_BUILD)/component_decoder_fuzz
-	@for f in $(SHARED_DIR)/fixtures/wippy/*.wasm; do [ -f "$$f" ] && cp -n "$$f" $(FUZZ_BUILD)/corpus/ || true; done
-	cd $(FUZZ_BUILD) && ./component_decoder_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=80000 \
-	  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 corpus
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DWIRT_FUZZ=ON -DWIRT_SHARED_DIR=$(abspath $(SHARED_DIR)) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_TARGETS)
+	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(abspath $(SHARED_DIR)) $(FUZZ_TARGETS)
+
+# Conformance suites only, with their counts: the core spec suite on both tiers (every file,
+# tier-2 objects cached in $(BUILD)/wasm-cache) and the component-model suite (needs node + jco:
+# scripts/build-components installs them, else skipped). `make test` runs the same tests.
+.PHONY: conformance
+conformance: build
+	@cd $(BUILD) && ctest -j $(JOBS) -R 'SpecTest|CmSpecTest' --output-on-failure -V \
+	  | grep -E '^[0-9]+: (spec |component-model )|tests passed|Total Test time'

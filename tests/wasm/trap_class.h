@@ -9,7 +9,8 @@
 //   same check as "out of bounds table access" (table.get/set/…, §4.4.6): wasm2c and wabt
 //   report both as a table bounds trap;
 //   "indirect call type mismatch" is wirt's "indirect call signature mismatch" and wabt's
-//   "indirect call signature mismatch".
+//   "indirect call signature mismatch"; wabt says "undefined table index" for the first and
+//   "uninitialized table element" for a null entry.
 #pragma once
 
 #include <string_view>
@@ -58,7 +59,7 @@ inline TrapClass classify_trap(std::string_view m) {
   if (has("invalid conversion to integer")) return TrapClass::InvalidConversion;
   if (has("out of bounds memory access") || has("memory access out of bounds"))
     return TrapClass::MemoryBounds;
-  if (has("out of bounds table access") || has("undefined element") || has("table access out of bounds"))
+  if (has("out of bounds table access") || has("undefined element") || has("undefined table index"))
     return TrapClass::TableBounds;
   if (has("uninitialized element") || has("uninitialized table element")) return TrapClass::UninitializedElement;
   if (has("indirect call type mismatch") || has("indirect call signature mismatch"))
