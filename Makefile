@@ -49,5 +49,6 @@ fuzz: deps
 # scripts/build-components installs them, else skipped). `make test` runs the same tests.
 .PHONY: conformance
 conformance: build
-	@cd $(BUILD) && ctest -j $(JOBS) -R 'SpecTest|CmSpecTest' --output-on-failure -V \
-	  | grep -E '^[0-9]+: (spec |component-model )|tests passed|Total Test time'
+	@cd $(BUILD) && ctest -j $(JOBS) -R 'SpecTest|CmSpecTest' -V > conformance.log 2>&1; status=$$?; \
+	  grep -E '^[0-9]+: (spec |component-model )|tests passed|Total Test time' conformance.log; \
+	  echo "(full output: $(BUILD)/conformance.log)"; exit $$status

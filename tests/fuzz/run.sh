@@ -49,7 +49,8 @@ for t in "$@"; do
   secs=$(( $(date +%s) - start ))
   runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | awk '{print $2}' | tail -1)
   rate=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | awk '{print $2}' | tail -1)
-  crashes=$(ls "$out/crashes/$t-"* 2>/dev/null | wc -l)
+  # crash-, leak-, timeout- and oom- inputs count; slow-unit- files are only slow.
+  crashes=$(ls "$out/crashes/$t-"{crash,leak,timeout,oom}-* 2>/dev/null | wc -l)
   printf '%-24s %8s %12s %10s %8s\n' "$t" "$secs" "${runs:-?}" "${rate:-?}" "$crashes"
   if [ $rc -ne 0 ] || [ "$crashes" -gt 0 ]; then
     status=1
