@@ -22,6 +22,7 @@
 #include <set>
 
 #include "wasm/feature_check.h"
+#include "wasm/validate_extra.h"
 #include "core/sha256.h"
 
 namespace wirt::wasm {
@@ -81,6 +82,7 @@ std::unique_ptr<wabt::Module> parse_wat(std::string_view text, std::string_view 
   if (wabt::Failed(wabt::ResolveNamesModule(module.get(), errors))) return nullptr;
   if (wabt::Failed(wabt::ValidateModule(module.get(), errors, wabt::ValidateOptions(features))))
     return nullptr;
+  if (!validate_beyond_wabt(*module, errors)) return nullptr;
   return module;
 }
 
@@ -96,6 +98,7 @@ std::unique_ptr<wabt::Module> read_binary(std::span<const uint8_t> binary, std::
     return nullptr;
   if (wabt::Failed(wabt::ValidateModule(module.get(), errors, wabt::ValidateOptions(features))))
     return nullptr;
+  if (!validate_beyond_wabt(*module, errors)) return nullptr;
   return module;
 }
 
