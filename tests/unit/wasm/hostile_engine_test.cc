@@ -1,5 +1,6 @@
 // Regressions for hostile guests at the engine level (issue 9): deep nesting, start functions
-// under limits, tables counted toward max_memory_mb, reservations of failed instantiations.
+// under limits, tables counted toward max_memory_mb, reservations of failed instantiations,
+// faults in host code.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -168,6 +169,21 @@ TEST(HostileEngine, FailedReinstantiationsReleaseTheirReservations) {
   }
   long grown_gb = (vm_size_kb() - before) >> 20;
   EXPECT_LT(grown_gb, 16) << "virtual size grew by " << grown_gb << " GiB";
+}
+
+// A fault in host code (here a host import) must not be unwound like a guest trap: the
+// process dies, saying so.
+TEST(HostileEngineDeathTest, AHostFaultIsReportedNotTreatedAsAGuestTrap) {
+  Linker linker;
+  linker.define({"host", "crash", FuncType{{}, {}}, [](Caller&, const uint64_t*, uint64_t*) -> core::Status {
+                   *static_cast<volatile int*>(nullptr) = 1;
+                   return {};
+                 }});
+  auto m = compile_or_die(R"((module (import "host" "crash" (func $c)) (func (export "f") call $c)))");
+  ASSERT_TRUE(m);
+  auto inst = instantiate_or_die(m, Limits{}, linker);
+  ASSERT_TRUE(inst);
+  EXPECT_DEATH((void)inst->call("f", {}, {}), "SIGSEGV in host code \\(not guest code\\)");
 }
 
 }  // namespace
