@@ -135,7 +135,34 @@ check lua_top_level_loop_times_out_at_load 1 '' 'loading bad:spin: execution tim
 check start_function_busy_3s_times_out_at_100ms 1 '' 'entry bad:slow: execution time limit exceeded \(100 ms\)' -- timeout 20 "$WIRT" check -a "$APPS/start_slow"
 check start_function_loop_times_out_at_200ms 1 '' 'entry bad:loops: execution time limit exceeded \(200 ms\)' -- timeout 20 "$WIRT" check -a "$APPS/start_loops"
 check sigterm_stops_a_hanging_boot 143 '' 'signal 15 during boot' -- timeout --preserve-status -s TERM 1 "$WIRT" run -a "$HOSTILE/lua_top_loop"
-rm -rf "$HOSTILE"
+# The tier-2 compiler (its whole process group: sh, cc, cc1) dies with wirt. A module whose C
+# takes seconds to compile; wirt is stopped while cc1 runs.
+mkapp tier2 <<'EOF2'
+version: "1.0"
+namespace: big
+entries:
+  - {name: f, kind: function.wat, source: file://big.wat, method: f0}
+EOF2
+python3 - "$HOSTILE/tier2/src/big.wat" <<'PY'
+import sys
+out = ["(module"]
+for f in range(400):
+    body = ["(local $a i32) (local $b i32)"]
+    for k in range(150):
+        body.append(f"(local.set $a (i32.add (i32.mul (local.get $a) (i32.const {k + 3})) (i32.xor (local.get $b) (local.get 0))))")
+        body.append(f"(local.set $b (i32.rotl (local.get $a) (i32.const {k % 31})))")
+    out.append(f'(func (export "f{f}") (param i32) (result i32) ' + " ".join(body) + " (local.get $b))")
+open(sys.argv[1], "w").write("\n".join(out) + ")")
+PY
+T2CACHE=$(mktemp -d /tmp/wirt-cli-t2.XXXXXX)
+# (Patterns are anchored at the start of a command line so they never match this bash.)
+check tier2_compiler_dies_with_wirt 0 '^(gone|no-compiler)$' '' -- bash -c "
+  WIRT_CACHE_DIR='$T2CACHE' '$WIRT' run -a '$HOSTILE/tier2' & p=\$!
+  for i in \$(seq 150); do pgrep -f '^[^ ]*cc1 .*$T2CACHE' >/dev/null && break; sleep 0.1; done
+  pgrep -f '^[^ ]*cc1 .*$T2CACHE' >/dev/null || { kill -TERM \$p; wait \$p; echo no-compiler; exit 0; }
+  kill -TERM \$p; wait \$p; sleep 1
+  pgrep -f '^(/bin/sh -c ulimit|[^ ]*cc1 |cc ).*$T2CACHE' >/dev/null && echo alive || echo gone"
+rm -rf "$HOSTILE" "$T2CACHE"
 
 rm -rf /tmp/wirt-cli-cache.$$
 echo "$passed passed, $failed failed"
