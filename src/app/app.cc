@@ -22,12 +22,9 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
     if (problems) problems->insert(problems->end(), report.errors.begin(), report.errors.end());
     return report.errors.front();
   }
-  // Guest code runs on fiber stacks: never let it use the last 64 KiB of one (room for host
-  // imports and signal frames), however deep host → guest calls nest.
-  wasm::set_stack_floor_provider([]() -> uintptr_t {
-    uintptr_t bottom = sched::this_fiber::stack_bottom();
-    return bottom ? bottom + 64 * 1024 : 0;
-  });
+  // Guest code runs on fiber stacks: the engine keeps a reserve above the bottom of one for
+  // host imports and signal frames, however deep host → guest calls nest.
+  wasm::set_stack_floor_provider([]() -> uintptr_t { return sched::this_fiber::stack_bottom(); });
   std::unique_ptr<App> app(new App());
   app->paths_ = report.paths;
   app->entries_ = std::move(report.entries);

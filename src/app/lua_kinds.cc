@@ -46,6 +46,13 @@ core::Status LuaKinds::add(const registry::Entry& entry) {
       unit.imports.emplace_back(alias, id.str());
     }
   }
+  if (const core::Value* limits = entry.data.find("limits"); limits && limits->is_map()) {
+    if (const core::Value* mb = limits->find("max_memory_mb"); mb && !mb->is_nil()) {
+      if (!mb->is_int() || mb->as_int() < 1 || mb->as_int() > 4096)
+        return core::invalid("limits.max_memory_mb: must be an integer between 1 and 4096");
+      unit.memory_limit = size_t(mb->as_int()) << 20;
+    }
+  }
   WIRT_TRY(runtime_->add(std::move(unit)));
   std::string id = entry.id.str();
   lua::LuaRuntime* rt = runtime_;

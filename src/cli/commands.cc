@@ -1,18 +1,28 @@
 // The commands of the wirt CLI. Output rules (DESIGN §1.6): results as JSON on stdout; errors
 // as `error [Kind]: message` on stderr with exit 1; logs on stderr.
+#include <atomic>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <memory>
+#include <thread>
 #include <chrono>
 
 #include <fmt/format.h>
 
 #include "app/app.h"
 #include "cli/cli.h"
+#include "core/duration.h"
 #include "core/json.h"
 #include "core/log.h"
 
 namespace wirt::cli {
 
 namespace {
+
+// How long `wirt test` waits past a test's timeout before it declares the test hung.
+constexpr std::chrono::seconds kHungTestGrace{5};
 
 void print_error(const core::Error& e) {
   auto kind = core::kind_name(e.kind());
@@ -82,7 +92,19 @@ int cmd_test(const CommonOptions& opts, const std::string& suite) {
     }
     ctx.deadline = sched::CallContext::Clock::now() + limit;
     auto start = std::chrono::steady_clock::now();
-    auto r = app->call(t->id.str(), {}, ctx);
+    // Every wait and loop ends at the deadline; should something still not return (a bug, or
+    // a C function that cannot be interrupted), the run must not hang: past the timeout plus
+    // kHungTestGrace the test fails and the run ends.
+    auto result = std::make_shared<std::promise<core::Result<core::Value>>>();
+    auto done = result->get_future();
+    std::thread([&app, result, id = t->id.str(), ctx] { result->set_value(app->call(id, {}, ctx)); }).detach();
+    if (done.wait_for(limit + kHungTestGrace) != std::future_status::ready) {
+      fmt::print("FAIL {} (hung {} past its timeout; stopping the run)\n", t->id.str(),
+                 core::format_duration(std::chrono::duration_cast<core::Nanos>(kHungTestGrace)));
+      std::fflush(stdout);
+      std::_Exit(1);
+    }
+    auto r = done.get();
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (r && !(r->is_bool() && !r->as_bool())) {
       ++passed;
@@ -175,7 +197,25 @@ int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
-  if (args.empty()) pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // One thread takes the signals from the start: during the boot (which may hang, e.g. on a
+  // start function or a slow chunk) a signal ends the process at once, as the user asked;
+  // afterwards it starts the clean shutdown. The mask used to leave a hanging boot deaf to
+  // SIGTERM.
+  std::promise<int> stop;
+  std::future<int> stopped = stop.get_future();
+  static std::atomic<bool> booted{false};  // outlives this frame: the thread is detached
+  if (args.empty()) {
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::thread([set, stop = std::move(stop)]() mutable {
+      int sig = 0;
+      sigwait(&set, &sig);
+      if (!booted.load()) {
+        std::fprintf(stderr, "wirt: signal %d during boot: exiting\n", sig);
+        std::_Exit(128 + sig);
+      }
+      stop.set_value(sig);
+    }).detach();
+  }
   auto app = boot_or_report(opts);
   if (!app) return 1;
   if (!args.empty()) {
@@ -184,8 +224,8 @@ int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
   }
   // Services: run until SIGINT or SIGTERM, then shut down cleanly.
   core::log_info("running {} entries; stop with Ctrl-C", app->entries().size());
-  int sig = 0;
-  sigwait(&set, &sig);
+  booted.store(true);
+  int sig = stopped.get();
   core::log_info("signal {}: shutting down", sig);
   return 0;
 }

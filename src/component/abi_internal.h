@@ -6,6 +6,7 @@
 // re-reads data()/size() on every access (realloc may grow and move memory).
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <string>
@@ -85,8 +86,22 @@ class Mem {
   }
   core::Result<uint32_t> alloc(uint32_t align, uint64_t size, const Path& p) { return realloc(0, 0, align, size, p); }
 
+  // Host bytes a lift may produce, in proportion to what the guest owns: twice its memory (at
+  // least kMinLiftBudget). Strings count their bytes, lists sizeof(Value) per element. Without
+  // it, 20,000 list descriptors aliasing one 60 KiB region made the host copy 1.2 GB (and a
+  // list of lists aliasing one list far more) whatever max_memory_mb said.
+  static constexpr uint64_t kMinLiftBudget = uint64_t(1) << 20;
+  core::Status charge_lift(uint64_t bytes, const Path& p) {
+    if (lift_budget_ == 0) lift_budget_ = std::max<uint64_t>(2 * uint64_t(g_.size()), kMinLiftBudget);
+    lifted_ += bytes;
+    if (lifted_ <= lift_budget_) return {};
+    return guest_error(p, "the value would take more than " + std::to_string(lift_budget_) +
+                              " bytes on the host, twice the guest's memory (descriptors aliasing the same data?)");
+  }
+
  private:
   GuestMemory& g_;
+  uint64_t lifted_ = 0, lift_budget_ = 0;
 };
 
 // Reads flat core values, masking each to the width the consumer wants. Because every flat

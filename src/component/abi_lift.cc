@@ -110,6 +110,7 @@ core::Result<Value> handle_of(const Type& t, uint32_t h, const Path& p, const Ca
 core::Result<Value> load_list(const Type& elem, uint32_t ptr, uint32_t len, const Path& p, Mem& m,
                               const CanonOptions& o) {
   WIRT_TRY(m.check(ptr, uint64_t{len} * elem.size, elem.align, p, "list"));
+  WIRT_TRY(m.charge_lift(elem.kind == TypeKind::U8 ? uint64_t{len} : uint64_t{len} * sizeof(Value), p));
   if (elem.kind == TypeKind::U8) {  // list<u8>: text when valid UTF-8, else bytes
     std::string s(reinterpret_cast<const char*>(m.at(ptr)), len);
     if (core::is_valid_utf8(s)) return Value(std::move(s));

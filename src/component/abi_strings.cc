@@ -135,6 +135,9 @@ core::Result<std::string> load_utf16(uint32_t ptr, uint32_t units, const Path& p
 }  // namespace
 
 core::Result<std::string> load_string(uint32_t ptr, uint32_t tagged, const Path& p, Mem& m, const CanonOptions& o) {
+  // Charged before copying: up to 3 host bytes per code unit (UTF-16/Latin-1 → UTF-8).
+  uint64_t units = (o.string_encoding == StringEncoding::Latin1Utf16) ? (tagged & ~kUtf16Tag) : tagged;
+  WIRT_TRY(m.charge_lift(o.string_encoding == StringEncoding::Utf8 ? units : 3 * units, p));
   switch (o.string_encoding) {
     case StringEncoding::Utf8: {
       auto st = m.check(ptr, tagged, 1, p, "string");

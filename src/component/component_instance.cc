@@ -352,7 +352,7 @@ core::Result<core::Value> ComponentInstance::call(int export_index, const core::
   return v;
 }
 
-core::Status ComponentInstance::reset() {
+core::Status ComponentInstance::reset(int64_t deadline_ns) {
   const LinkPlan& plan = component_->plan();
   for (const auto& e : resources_.take_all()) {
     if (!e.own || e.resource >= plan.resources.size()) continue;
@@ -367,7 +367,7 @@ core::Status ComponentInstance::reset() {
     auto r = drop->fn_with_call ? drop->fn_with_call(hc, a) : drop->fn ? drop->fn(a) : core::Result<core::Value>(core::Value());
     (void)r;  // best effort: the guest state is discarded anyway
   }
-  for (auto& c : cores_) WIRT_TRY(c->reset());
+  for (auto& c : cores_) WIRT_TRY(c->reset(deadline_ns));
   in_call_ = false;
   return core::ok_status();
 }

@@ -51,7 +51,7 @@ class ComponentInstance {
   core::Result<core::Value> call(std::string_view export_name, const core::Array& args);
   core::Result<core::Value> call(int export_index, const core::Array& args);
 
-  core::Status reset();
+  core::Status reset(int64_t deadline_ns = 0);  // see wasm::Instance::reset
 
   const Component& component() const { return *component_; }
   ResourceTable& resources() { return resources_; }

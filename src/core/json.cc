@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/nesting.h"
+
 namespace wirt::core {
 
 using ojson = nlohmann::ordered_json;
@@ -71,6 +73,28 @@ Value from_njson(const ojson& j) {
   }
 }
 
+// Deepest array/object nesting of JSON text, found by a linear scan that skips strings.
+// Runs before the parser so that the recursive conversion below never sees more than
+// kMaxNesting levels (a 60,000-deep argument used to overflow the fiber stack).
+bool nesting_within_limit(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string to_json(const Value& v, bool pretty) {
@@ -79,6 +103,7 @@ std::string to_json(const Value& v, bool pretty) {
 }
 
 Result<Value> from_json(std::string_view text) {
+  if (!nesting_within_limit(text)) return nesting_error("invalid JSON");
   ojson j = ojson::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     // Re-parse with exceptions only on the error path to get the position and reason.

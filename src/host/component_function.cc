@@ -169,10 +169,14 @@ void ComponentFunction::bind_host_imports() {
 }
 
 core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx, const core::Array& args) {
-  auto lease = pool_->acquire();
-  if (!lease) return std::move(lease).error();
+  auto lease = pool_->acquire(deadline_ns(ctx), ctx.holds(pool_.get()));
+  if (!lease) return std::move(lease).error().wrap(id_);
+  // Registry calls the guest makes run in a context that records this pool as held.
+  sched::CallContext inner = ctx;
+  inner.held_pools = std::make_shared<const sched::CallContext::HeldPool>(
+      sched::CallContext::HeldPool{pool_.get(), ctx.held_pools});
   wasi::CallState scope;
-  scope.ctx = &ctx;
+  scope.ctx = &inner;
   scope.functions = functions_;
   WIRT_TRY(prepare_guest_env(scope.env, id_, ns_, config_, env_, ctx));
   (*lease)->user_data = &scope;

@@ -10,6 +10,8 @@
 
 #include <functional>
 #include <memory>
+
+#include <fmt/format.h>
 #include <mutex>
 #include <vector>
 
@@ -56,9 +58,20 @@ class InstancePool {
   };
 
   // Waits for a permit, then returns a never-used instance, an idle one reset to fresh state
-  // (DESIGN §1.2: every call sees fresh guest state), or a new one.
-  core::Result<Lease> acquire() {
-    permits_.acquire();
+  // (DESIGN §1.2: every call sees fresh guest state), or a new one. The wait and the reset end
+  // at `deadline_ns` (steady-clock ns, 0 = none) with Timeout. With `held_by_caller` (the
+  // caller's own call chain holds an instance of this pool) it never waits: when no instance
+  // is free the call would wait for itself, so it fails at once with Unavailable.
+  core::Result<Lease> acquire(int64_t deadline_ns = 0, bool held_by_caller = false) {
+    if (held_by_caller) {
+      if (!permits_.try_acquire())
+        return core::unavailable(fmt::format(
+            "re-entered from its own call chain while all {} of its instances are in use by that chain "
+            "(waiting would never end; use a pool with more instances)",
+            plan_.max));
+    } else if (!permits_.acquire(sched::deadline_from_ns(deadline_ns))) {
+      return core::timeout(fmt::format("no free instance (all {} in use) before the call's deadline", plan_.max));
+    }
     std::unique_ptr<Inst> inst;
     bool needs_reset = false;
     {
@@ -72,7 +85,19 @@ class InstancePool {
         needs_reset = true;
       }
     }
-    if (needs_reset && !inst->reset()) inst.reset();  // a failed reset: make a new one
+    if (needs_reset) {
+      core::Status st = inst->reset(deadline_ns);
+      if (!st) {
+        inst.reset();  // freed with everything it holds
+        if (st.error().kind() == core::ErrorKind::Timeout) {
+          // The start function ran past the call's deadline or max_execution_ms: the call fails,
+          // as it would if the guest code itself had.
+          permits_.release();
+          return std::move(st).error().wrap("resetting the instance");
+        }
+        // Any other failed reset: make a new instance.
+      }
+    }
     if (!inst) {
       auto created = factory_();
       if (!created) {

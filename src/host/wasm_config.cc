@@ -53,7 +53,9 @@ struct Reader {
     const core::Value* v = m.find(key);
     if (!v || v->is_nil()) return 0;
     if (v->is_int()) return v->as_int();
-    if (v->is_float() && v->as_float() == static_cast<double>(static_cast<int64_t>(v->as_float()))) {
+    // Range-checked before the cast (casting 1e30 to int64 is undefined behaviour).
+    if (v->is_float() && v->as_float() >= -9.0e18 && v->as_float() <= 9.0e18 &&
+        v->as_float() == static_cast<double>(static_cast<int64_t>(v->as_float()))) {
       return static_cast<int64_t>(v->as_float());
     }
     if (problem.empty()) problem = fmt::format("{}: expected an integer, got {}", key, v->type_name());
@@ -161,6 +163,7 @@ core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry) {
   const core::Value& limits = r.sub(d, "limits");
   c.max_execution_ms = r.num(limits, "max_execution_ms");
   c.max_memory_mb = r.num(limits, "max_memory_mb");
+  c.max_output_mb = r.num(limits, "max_output_mb");
 
   auto fail = [&](const std::string& msg) {
     return core::invalid(fmt::format("failed to unpack {} config: invalid configuration: {}", entry.kind, msg));
@@ -201,7 +204,13 @@ core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry) {
   bool flex = p.workers == 0 && (p.size == 0 || p.max_size > 0);
   if (!flex && p.size <= 0) return fail("pool.size must be greater than 0 for non-flex pools");
   if (!p.worker_class.empty() && p.worker_class != "wasm") return fail("invalid pool.worker_class (only \"wasm\")");
-  if (c.max_execution_ms < 0) return fail("limits.max_execution_ms cannot be negative");
+  // Range-checked here because the engine keeps them in 32 bits: 4294967296 ms used to wrap to 0
+  // (no limit at all).
+  if (c.max_execution_ms < 0 || c.max_execution_ms > kMaxExecutionMs)
+    return fail(fmt::format("limits.max_execution_ms must be between 0 and {}", kMaxExecutionMs));
+  if (c.max_output_mb < 0 || c.max_output_mb > 1024) return fail("limits.max_output_mb must be between 0 and 1024");
+  if (p.size > kMaxPoolSize || p.workers > kMaxPoolSize || p.buffer > kMaxPoolSize || p.max_size > kMaxPoolSize)
+    return fail(fmt::format("pool values must be at most {}", kMaxPoolSize));
   if (c.max_memory_mb < 0 || c.max_memory_mb > 4096) return fail("limits.max_memory_mb must be between 0 and 4096");
   if (!c.wasi.cwd.empty() && c.wasi.cwd[0] != '/') return fail("wasi.cwd must be absolute");
   std::set<std::string> env_names;

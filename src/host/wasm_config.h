@@ -43,6 +43,10 @@ struct WasiConfig {
   std::vector<WasiMount> mounts;
 };
 
+// Upper bounds of numeric fields (checked by parse_wasm_config; nothing is truncated silently).
+inline constexpr int64_t kMaxExecutionMs = 86'400'000;  // one day
+inline constexpr int64_t kMaxPoolSize = 100'000;
+
 struct WasmConfig {
   std::string kind;    // function.wat | function.wasm | process.wasm
   std::string source;  // function.wat
@@ -58,6 +62,7 @@ struct WasmConfig {
   PoolConfig pool;
   int64_t max_execution_ms = 0;  // 0 = no limit
   int64_t max_memory_mb = 0;     // 0 = the wasm32 maximum (4 GiB)
+  int64_t max_output_mb = 0;     // stdout+stderr bytes per call; 0 = 16 MiB
 };
 
 // Reads and validates an entry's config. Errors are Invalid with the reference's text:

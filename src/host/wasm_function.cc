@@ -167,8 +167,8 @@ core::Result<std::unique_ptr<wasm::Instance>> WasmFunction::new_instance() {
 }
 
 core::Result<core::Value> WasmFunction::call(const sched::CallContext& ctx, const core::Array& args) {
-  auto lease = pool_->acquire();
-  if (!lease) return std::move(lease).error();
+  auto lease = pool_->acquire(deadline_ns(ctx));
+  if (!lease) return std::move(lease).error().wrap(id_);
   wasm::Instance& inst = **lease;
   // The caller's deadline (a test timeout, an outer max_execution_ms) bounds guest code too.
   inst.set_call_deadline(deadline_ns(ctx));
@@ -187,6 +187,7 @@ core::Status prepare_guest_env(wasi::GuestEnv& env, const std::string& entry_id,
   env.args = config.wasi.args;
   env.cwd = config.wasi.cwd;
   env.terminal = ctx.terminal;
+  if (config.max_output_mb > 0) env.output_limit = uint64_t(config.max_output_mb) << 20;
   auto vars = resolve_wasi_env(config, registry, ns);
   if (!vars) return std::move(vars).error();
   env.env = std::move(*vars);

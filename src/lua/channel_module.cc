@@ -4,6 +4,7 @@
 
 #include "lua/convert.h"
 #include "lua/error_object.h"
+#include "lua/state_limits.h"
 
 namespace wirt::lua {
 
@@ -79,8 +80,11 @@ int ch_send(lua_State* L) {
   require_fiber(L);
   auto v = to_value(L, 2, "value");
   if (!v) raise_error(L, std::move(v).error());
-  auto st = c->ch->send(std::move(*v));
-  if (!st) raise_error(L, std::move(st).error());
+  auto st = c->ch->send(std::move(*v), call_deadline(L));
+  if (!st) {
+    if (st.error().kind() == core::ErrorKind::Timeout) raise_timeout(L);
+    raise_error(L, std::move(st).error());
+  }
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -88,7 +92,9 @@ int ch_send(lua_State* L) {
 int ch_receive(lua_State* L) {
   LuaChannel* c = check_channel(L, 1);
   require_fiber(L);
-  auto [v, ok] = c->ch->receive();
+  auto got = c->ch->receive(call_deadline(L));
+  if (!got) raise_timeout(L);  // the only way a receive fails
+  auto& [v, ok] = *got;
   push_received(L, *c, std::move(v), ok);
   lua_pushboolean(L, ok);
   return 2;
@@ -164,7 +170,8 @@ int channel_select(lua_State* L) {
   }
   if (cases.empty() && !has_default) return luaL_error(L, "select with no cases would block forever");
   if (!has_default) require_fiber(L);
-  sched::SelectResult r = sched::Channel::select(cases, has_default);
+  sched::SelectResult r = sched::Channel::select(cases, has_default, call_deadline(L));
+  if (r.timed_out) raise_timeout(L);
   lua_createtable(L, 0, 3);
   if (r.index < 0) {
     lua_pushboolean(L, 1);

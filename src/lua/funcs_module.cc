@@ -61,6 +61,15 @@ sched::CallContext apply(const sched::CallContext& base, const Executor* ex) {
   if (ex->actor) ctx.actor = ex->actor;
   if (ex->scope) ctx.scope = ex->scope;
   ctx.options = ex->options;
+  // with_options{timeout = d}: the callee's deadline, never later than the caller's.
+  if (const core::Value* t = ex->options.find("timeout"); t && (t->is_string() || t->is_number())) {
+    core::Result<core::Nanos> d = t->is_string() ? core::parse_duration(t->as_string())
+                                                 : core::Result<core::Nanos>(core::Nanos(int64_t(t->as_number())));
+    if (d) {
+      auto at = sched::CallContext::Clock::now() + *d;
+      if (!ctx.deadline || at < *ctx.deadline) ctx.deadline = at;
+    }
+  }
   return ctx;
 }
 
@@ -107,6 +116,7 @@ int invoke(lua_State* L, int first, const Executor* ex, bool async) {
     return push_nil_error(L, core::not_found(fmt::format("no handler registered for target: {}", id)));
   }
   sched::CallContext ctx = apply(caller_context(L), ex);
+  ctx.held_pools.reset();  // another fiber: waiting for an instance the caller holds is fine
   auto st = std::make_shared<FutureState>();
   const sched::FunctionTable* functions = rt->functions();
   rt->scheduler()->spawn([st, ctx = std::move(ctx), id = std::move(id), args = std::move(args), functions] {

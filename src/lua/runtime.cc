@@ -12,6 +12,7 @@
 #include "lua/error_object.h"
 #include "lua/modules.h"
 #include "lua/process_module.h"
+#include "lua/state_limits.h"
 
 namespace wirt::lua {
 
@@ -23,8 +24,6 @@ constexpr const char* kModulesKey = "wirt.modules";
 // Idle states kept per function: enough to absorb a burst of concurrent calls without
 // rebuilding states, bounded so an idle app does not hold memory forever (~20 KB each).
 constexpr size_t kMaxIdleStates = 256;
-// How often (in VM instructions) a running Lua call checks its deadline.
-constexpr int kHookInstructions = 10000;
 
 // print → the log at info level, prefixed with the function being run.
 int lua_print(lua_State* L) {
@@ -93,13 +92,6 @@ int lua_require(lua_State* L) {
   return 1;
 }
 
-void deadline_hook(lua_State* L, lua_Debug*) {
-  const auto* ctx = static_cast<const sched::CallContext*>(state_env(L)->call);
-  if (ctx && ctx->deadline && sched::CallContext::Clock::now() >= *ctx->deadline) {
-    raise_error(L, core::timeout("execution time limit exceeded"));
-  }
-}
-
 void open_sandbox(lua_State* L) {
   static const luaL_Reg libs[] = {
       {LUA_GNAME, luaopen_base}, {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
@@ -157,7 +149,7 @@ LuaRuntime::LuaRuntime(sched::Scheduler* scheduler, const sched::FunctionTable* 
 
 LuaRuntime::~LuaRuntime() {
   for (auto& [id, pool] : pools_)
-    for (lua_State* L : pool->idle) lua_close(L);
+    for (lua_State* L : pool->idle) close_state(L);
 }
 
 const std::vector<std::string>& LuaRuntime::known_modules() {
@@ -235,7 +227,7 @@ core::Status LuaRuntime::link() {
 }
 
 core::Result<lua_State*> LuaRuntime::new_state(const LuaUnit& unit) {
-  lua_State* L = luaL_newstate();
+  lua_State* L = new_capped_state(unit.memory_limit);
   if (!L) return core::internal("cannot create Lua state");
   // StateEnv lives in a userdata anchored in the registry, so it is freed with the state
   // (it is trivially destructible: no __gc needed).
@@ -263,10 +255,11 @@ core::Result<lua_State*> LuaRuntime::new_state(const LuaUnit& unit) {
     return {};
   };
   WIRT_TRY(setup());
+  install_limits(L);
   return L;
 }
 
-core::Result<lua_State*> LuaRuntime::acquire(Pool& pool) {
+core::Result<lua_State*> LuaRuntime::acquire(Pool& pool, const sched::CallContext* caller) {
   {
     std::lock_guard lock(pool.mu);
     if (!pool.idle.empty()) {
@@ -279,9 +272,13 @@ core::Result<lua_State*> LuaRuntime::acquire(Pool& pool) {
   if (!L) return L;
   lua_State* s = *L;
   // Run the chunk: it returns a table of functions (or one function). Top-level code may use
-  // blocking module functions, so this runs with a context like a call.
+  // blocking module functions, so this runs with a context like a call, under the deadline
+  // hook: an endless loop at the top level ends with Timeout at the caller's deadline or after
+  // kChunkLoadLimit (it used to hang `wirt check`, `wirt test` and every caller).
   sched::CallContext boot_ctx;
   boot_ctx.frame_id = pool.unit.id;
+  boot_ctx.deadline = sched::CallContext::Clock::now() + kChunkLoadLimit;
+  if (caller && caller->deadline && *caller->deadline < *boot_ctx.deadline) boot_ctx.deadline = caller->deadline;
   state_env(s)->call = &boot_ctx;
   // Our own dump of a chunk we compiled: the only binary chunk a state ever loads.
   int st = luaL_loadbufferx(s, pool.bytecode.data(), pool.bytecode.size(), pool.unit.chunkname.c_str(), "b");
@@ -289,7 +286,7 @@ core::Result<lua_State*> LuaRuntime::acquire(Pool& pool) {
   state_env(s)->call = nullptr;
   if (st != LUA_OK) {
     core::Error e = error_from_lua(s, -1);
-    lua_close(s);
+    close_state(s);
     return e.wrap(fmt::format("loading {}", pool.unit.id));
   }
   if (lua_isfunction(s, -1)) {
@@ -304,38 +301,38 @@ core::Result<lua_State*> LuaRuntime::acquire(Pool& pool) {
         lua_pop(s, 1);
       }
       std::sort(names.begin(), names.end());
-      lua_close(s);
+      close_state(s);
       return core::invalid(fmt::format("method '{}' not found in {} (exported functions: {})", pool.unit.method,
                                        pool.unit.id, names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
     }
     lua_remove(s, -2);
   } else {
     std::string type = luaL_typename(s, -1);
-    lua_close(s);
+    close_state(s);
     return core::invalid(fmt::format("{}: the chunk must return a table of functions or a function, got {}",
                                      pool.unit.id, type));
   }
   lua_setfield(s, LUA_REGISTRYINDEX, "wirt.method");
-  lua_sethook(s, deadline_hook, LUA_MASKCOUNT, kHookInstructions);
   return s;
 }
 
 void LuaRuntime::release(Pool& pool, lua_State* L, bool healthy) {
   lua_settop(L, 0);
-  if (healthy) {
+  // A state that timed out or ran out of memory may hold anything half-done: never reuse it.
+  if (healthy && !doomed(L)) {
     std::lock_guard lock(pool.mu);
     if (pool.idle.size() < kMaxIdleStates) {
       pool.idle.push_back(L);
       return;
     }
   }
-  lua_close(L);
+  close_state(L);
 }
 
 core::Status LuaRuntime::verify(const std::string& id) {
   auto it = pools_.find(id);
   if (it == pools_.end()) return core::not_found("no Lua unit " + id);
-  auto L = acquire(*it->second);
+  auto L = acquire(*it->second, nullptr);
   if (!L) return std::move(L).error();
   release(*it->second, *L, true);
   return {};
@@ -345,7 +342,7 @@ core::Result<core::Value> LuaRuntime::call(const std::string& id, const sched::C
   auto it = pools_.find(id);
   if (it == pools_.end()) return core::not_found("no Lua function " + id);
   Pool& pool = *it->second;
-  auto acquired = acquire(pool);
+  auto acquired = acquire(pool, &ctx);
   if (!acquired) return std::move(acquired).error();
   lua_State* L = *acquired;
   state_env(L)->call = &ctx;
@@ -360,6 +357,11 @@ core::Result<core::Value> LuaRuntime::call(const std::string& id, const sched::C
   end_call_process(L, processes_);
   if (st != LUA_OK) {
     core::Error e = error_from_lua(L, -1);
+    if (st == LUA_ERRMEM) {
+      mark_out_of_memory(L);
+      e = core::internal(fmt::format("Lua state out of memory (more than {} MiB; limits.max_memory_mb)",
+                                     memory_limit(L) >> 20));
+    }
     release(pool, L, st == LUA_ERRRUN);
     return e;
   }

@@ -6,6 +6,7 @@
 // Units are added during boot (single-threaded); calls afterwards are concurrent.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "core/result.h"
 #include "core/value.h"
 #include "lua/lua.h"
+#include "lua/state_limits.h"
 #include "sched/functions.h"
 #include "sched/processes.h"
 #include "sched/security.h"
@@ -30,7 +32,12 @@ struct LuaUnit {
   std::string method;    // function.lua only
   std::vector<std::string> modules;                  // allowed built-in modules
   std::vector<std::pair<std::string, std::string>> imports;  // alias -> unit id
+  size_t memory_limit = kDefaultMemoryLimit;  // bytes per state (limits.max_memory_mb)
 };
+
+// Longest a chunk's top level may run when a state is created (less when the caller's
+// deadline is nearer).
+inline constexpr std::chrono::seconds kChunkLoadLimit{10};
 
 class LuaRuntime {
  public:
@@ -63,7 +70,9 @@ class LuaRuntime {
 
  private:
   struct Pool;
-  core::Result<lua_State*> acquire(Pool& pool);
+  // An idle state, or a new one with its chunk run (bounded by kChunkLoadLimit and `caller`'s
+  // deadline; caller may be null at boot).
+  core::Result<lua_State*> acquire(Pool& pool, const sched::CallContext* caller);
   void release(Pool& pool, lua_State* L, bool healthy);
   core::Result<lua_State*> new_state(const LuaUnit& unit);
 

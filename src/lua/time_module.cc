@@ -9,6 +9,7 @@
 #include "lua/channel_module.h"
 #include "lua/error_object.h"
 #include "lua/modules.h"
+#include "lua/state_limits.h"
 #include "sched/scheduler.h"
 
 namespace wirt::lua {
@@ -30,7 +31,7 @@ core::Nanos check_duration(lua_State* L, int idx) {
 int time_sleep(lua_State* L) {
   core::Nanos d = check_duration(L, 1);
   if (!sched::this_fiber::active()) return luaL_error(L, "time.sleep outside a fiber");
-  sched::this_fiber::sleep_for(d);
+  if (!sched::this_fiber::sleep_for(d, call_deadline(L))) raise_timeout(L);
   return 0;
 }
 

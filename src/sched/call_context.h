@@ -35,6 +35,21 @@ struct CallContext {
   // Set for the process a `wirt run NAME` command runs on the terminal host: its guest stdio is
   // the terminal's. Not inherited (reference-platform §5: the terminal context is not).
   bool terminal = false;
+  // The instance pools whose instances calls up this chain hold right now (innermost first).
+  // A call waiting for an instance its own chain holds would wait forever (a Lua ↔ component
+  // recursion on an `inline` pool); pools check this and fail at once instead. Inherited by
+  // callees on the same fiber; cleared for async calls and processes, which may wait.
+  struct HeldPool {
+    const void* pool;
+    std::shared_ptr<const HeldPool> next;
+  };
+  std::shared_ptr<const HeldPool> held_pools;
+
+  bool holds(const void* pool) const {
+    for (const HeldPool* h = held_pools.get(); h; h = h->next.get())
+      if (h->pool == pool) return true;
+    return false;
+  }
 
   // The context a callee sees: the inheritable pairs (actor, scope, values) and the deadline.
   CallContext fork(std::string callee_id) const {
@@ -43,6 +58,7 @@ struct CallContext {
     c.scope = scope;
     c.values = values;
     c.deadline = deadline;
+    c.held_pools = held_pools;
     c.depth = depth + 1;
     c.frame_id = std::move(callee_id);
     return c;  // pid is not inherited: a callee is not its caller's process

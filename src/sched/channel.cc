@@ -74,7 +74,7 @@ bool Channel::try_case_locked(SelectCase& c, int index, SelectResult* out) {
   return false;
 }
 
-SelectResult Channel::select(std::vector<SelectCase>& cases, bool has_default) {
+SelectResult Channel::select(std::vector<SelectCase>& cases, bool has_default, const Deadline& deadline) {
   // One lock for all channels: a select checks and enqueues on every channel atomically, so a
   // select is claimed exactly once without lock-ordering or claim/unclaim races. Channel traffic
   // is light next to the work it coordinates; per-channel locks can come when measured.
@@ -86,7 +86,7 @@ SelectResult Channel::select(std::vector<SelectCase>& cases, bool has_default) {
   if (has_default) return SelectResult{-1, {}, true};
 
   auto sel = std::make_shared<SelectState>();
-  this_fiber::suspend([&](Waker waker) {
+  bool woken = this_fiber::suspend_until([&](Waker waker) {
     sel->waker = waker;
     for (size_t i = 0; i < cases.size(); ++i) {
       Waiter w{sel, static_cast<int>(i), {}};
@@ -98,13 +98,26 @@ SelectResult Channel::select(std::vector<SelectCase>& cases, bool has_default) {
       }
     }
     lock.unlock();  // released before the fiber switches away; peers may now complete us
-  });
+  }, deadline);
+  if (!woken) {
+    // The deadline fired first. Claim the select ourselves so peers skip its waiters; if a
+    // peer claimed it already, the operation did happen (its wake() lost to the timer) and
+    // its result must not be dropped.
+    std::lock_guard relock(channels_mutex());
+    if (!sel->claimed) {
+      sel->claimed = true;
+      SelectResult r;
+      r.timed_out = true;
+      return r;
+    }
+  }
   return std::move(sel->result);
 }
 
-core::Status Channel::send(core::Value v) {
+core::Status Channel::send(core::Value v, const Deadline& deadline) {
   std::vector<SelectCase> cases{{shared_from_this(), SelectCase::Op::Send, std::move(v)}};
-  SelectResult r = select(cases, false);
+  SelectResult r = select(cases, false, deadline);
+  if (r.timed_out) return core::timeout("execution time limit exceeded (waiting to send on a channel)");
   if (!r.ok) return core::invalid("send on closed channel");
   return {};
 }
@@ -113,6 +126,13 @@ std::pair<core::Value, bool> Channel::receive() {
   std::vector<SelectCase> cases{{shared_from_this(), SelectCase::Op::Receive, {}}};
   SelectResult r = select(cases, false);
   return {std::move(r.value), r.ok};
+}
+
+core::Result<std::pair<core::Value, bool>> Channel::receive(const Deadline& deadline) {
+  std::vector<SelectCase> cases{{shared_from_this(), SelectCase::Op::Receive, {}}};
+  SelectResult r = select(cases, false, deadline);
+  if (r.timed_out) return core::timeout("execution time limit exceeded (waiting to receive from a channel)");
+  return std::pair<core::Value, bool>{std::move(r.value), r.ok};
 }
 
 bool Channel::try_send(core::Value v) {

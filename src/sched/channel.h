@@ -30,19 +30,23 @@ struct SelectCase {
 };
 
 struct SelectResult {
-  int index = -1;          // which case fired; -1 when the default was taken
+  int index = -1;          // which case fired; -1 when the default was taken (or timed out)
   core::Value value;       // received value (Receive)
   bool ok = false;         // false when the channel was closed
+  bool timed_out = false;  // the deadline passed first; nothing was sent or received
 };
 
 class Channel : public std::enable_shared_from_this<Channel> {
  public:
   static std::shared_ptr<Channel> make(size_t capacity) { return std::shared_ptr<Channel>(new Channel(capacity)); }
 
-  // Blocks (suspends) until the value is taken or buffered. Error when the channel is closed.
-  core::Status send(core::Value v);
+  // Blocks (suspends) until the value is taken or buffered. Error when the channel is closed,
+  // Timeout at `deadline`.
+  core::Status send(core::Value v, const Deadline& deadline = std::nullopt);
   // Blocks until a value arrives. {value, true}, or {nil, false} once closed and drained.
   std::pair<core::Value, bool> receive();
+  // The same, with Timeout at `deadline`.
+  core::Result<std::pair<core::Value, bool>> receive(const Deadline& deadline);
   // Never blocks: false when the value could not be delivered now.
   bool try_send(core::Value v);
   // Closing twice is allowed. Wakes every waiting receiver ({nil,false}) and sender (error).
@@ -51,8 +55,10 @@ class Channel : public std::enable_shared_from_this<Channel> {
   size_t capacity() const { return capacity_; }
 
   // Waits for the first ready case. With has_default, returns index -1 instead of waiting.
-  // A Send case on a closed channel completes with ok = false.
-  static SelectResult select(std::vector<SelectCase>& cases, bool has_default);
+  // A Send case on a closed channel completes with ok = false. At `deadline` the select gives
+  // up (timed_out; no case took effect).
+  static SelectResult select(std::vector<SelectCase>& cases, bool has_default,
+                             const Deadline& deadline = std::nullopt);
 
  private:
   struct SelectState;

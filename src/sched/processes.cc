@@ -61,6 +61,7 @@ core::Result<std::string> ProcessTable::spawn(const CallContext& caller, const s
   CallContext ctx = caller.fork(id);
   ctx.depth = 0;       // a process starts its own call chain
   ctx.deadline.reset();  // and is not bound by its parent's deadline
+  ctx.held_pools.reset();  // nor by the instances its parent holds
   ctx.pid = pid;
   std::shared_ptr<Mailbox> watcher = monitor.empty() ? nullptr : this->mailbox(monitor);
   ProcessFactory run = *f;

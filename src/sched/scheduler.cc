@@ -134,14 +134,20 @@ struct FiberAccess {
     w.token_->fiber = st;
     return w;
   }
-  static void wake(const Waker& w) {
-    if (!w.token_) return;
-    if (w.token_->fired.exchange(true)) return;
+  static bool wake(const Waker& w) {
+    if (!w.token_) return false;
+    if (w.token_->fired.exchange(true)) return false;
     resume_later(w.token_->fiber);
+    return true;
   }
 };
 
-void Waker::wake() const { FiberAccess::wake(*this); }
+bool Waker::wake() const { return FiberAccess::wake(*this); }
+
+Deadline deadline_from_ns(int64_t steady_ns) {
+  if (steady_ns == 0) return std::nullopt;
+  return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(steady_ns));
+}
 
 namespace {
 StackPool& stack_pool(size_t size) {
@@ -220,13 +226,36 @@ void suspend(const std::function<void(Waker)>& arm) {
   t_current = st;
 }
 
-void sleep_for(core::Nanos d) {
-  if (d.count() <= 0) {
-    yield();
-    return;
+bool suspend_until(const std::function<void(Waker)>& arm, const Deadline& deadline) {
+  if (!deadline) {
+    suspend(arm);
+    return true;
   }
-  boost::asio::steady_timer timer(*Scheduler::current_io(), d);
+  // The timer's handler runs on this fiber's worker, before the resumption it posts, so the
+  // flag is set by the time we look at it.
+  auto timed_out = std::make_shared<bool>(false);
+  boost::asio::steady_timer timer(*Scheduler::current_io(), *deadline);
+  suspend([&](Waker w) {
+    arm(w);
+    timer.async_wait([w, timed_out](const boost::system::error_code& ec) {
+      if (!ec && w.wake()) *timed_out = true;
+    });
+  });
+  timer.cancel();  // the handler owns copies of what it touches
+  return !*timed_out;
+}
+
+bool sleep_for(core::Nanos d, const Deadline& deadline) {
+  auto until = std::chrono::steady_clock::now() + d;
+  bool cut = deadline && *deadline < until;
+  if (cut) until = *deadline;
+  if (until <= std::chrono::steady_clock::now()) {
+    yield();
+    return !cut;
+  }
+  boost::asio::steady_timer timer(*Scheduler::current_io(), until);
   suspend([&](Waker w) { timer.async_wait([w](const boost::system::error_code&) { w.wake(); }); });
+  return !cut;
 }
 
 void yield() {

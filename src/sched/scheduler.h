@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -27,11 +28,19 @@ namespace wirt::sched {
 class Worker;
 struct FiberState;
 
+// When a wait must end at the latest (steady clock); nullopt = no deadline. Every blocking
+// wait of a call takes the call's deadline, so no guest or Lua code can wait past it.
+using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+// A deadline given as steady-clock nanoseconds since the epoch (0 = none), as the engine keeps it.
+Deadline deadline_from_ns(int64_t steady_ns);
+
 // Resumes one suspended fiber, once. Copyable; the first wake() wins, later ones do nothing.
 class Waker {
  public:
   Waker() = default;
-  void wake() const;
+  // True when this call resumed the fiber; false when an earlier wake() (e.g. the deadline's)
+  // already had: a waker that hands over a value or permit must then keep it.
+  bool wake() const;
   explicit operator bool() const { return token_ != nullptr; }
 
  private:
@@ -76,8 +85,13 @@ bool active();
 // arm runs on the fiber before it suspends, so a completion registered there may fire at any
 // time: the resumption is posted to this fiber's worker and cannot run before the suspend.
 void suspend(const std::function<void(Waker)>& arm);
-// Suspends for d (d <= 0 yields once and returns).
-void sleep_for(core::Nanos d);
+// Like suspend(), but also resumes at `deadline`. Returns true when woken by the waker given to
+// arm, false when the deadline came first (that waker's wake() then returns false, so whoever
+// holds it knows; the caller withdraws its registration). The one deadline-aware wait every
+// blocking operation (sleep, channels, semaphores, stdin, inboxes) is built on.
+bool suspend_until(const std::function<void(Waker)>& arm, const Deadline& deadline);
+// Suspends for d (d <= 0 yields once and returns). Returns false when `deadline` cut it short.
+bool sleep_for(core::Nanos d, const Deadline& deadline = std::nullopt);
 // Lets other ready fibers on this worker run, then continues.
 void yield();
 // The lowest usable address of the current fiber's stack (0 when not on a fiber).

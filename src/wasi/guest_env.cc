@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <thread>
 
@@ -17,8 +18,17 @@ namespace wirt::wasi {
 namespace {
 void flush_stream(std::string& buf, const std::string& id, const char* stream, bool final) {
   size_t start = 0;
-  for (size_t nl; (nl = buf.find('\n', start)) != std::string::npos; start = nl + 1) {
+  for (;;) {
+    size_t nl = buf.find('\n', start);
+    if (nl == std::string::npos) {
+      if (buf.size() - start < GuestEnv::kMaxLogLine) break;
+      nl = start + GuestEnv::kMaxLogLine;  // an over-long partial line: log a piece now
+      core::log_info("[{}] {}: {}", id, stream, std::string_view(buf).substr(start, nl - start));
+      start = nl;
+      continue;
+    }
     core::log_info("[{}] {}: {}", id, stream, std::string_view(buf).substr(start, nl - start));
+    start = nl + 1;
   }
   buf.erase(0, start);
   if (final && !buf.empty()) {
@@ -40,6 +50,23 @@ void write_all(int fd, std::string& buf) {
 }
 }  // namespace
 
+core::Status GuestEnv::check_output(uint64_t more) const {
+  if (more <= output_limit - output_written) return {};
+  return core::internal(fmt::format("wasm trap: output limit exceeded (more than {} bytes written in one call; "
+                                    "limits.max_output_mb)", output_limit));
+}
+
+core::Status GuestEnv::write(int fd, std::string_view data) {
+  WIRT_TRY(check_output(data.size()));
+  output_written += data.size();
+  std::string& buf = fd == 1 ? out : err;
+  buf.append(data);
+  // Only a new line end (or an over-long partial line) needs a flush: scanning just the new
+  // data keeps many small writes linear.
+  if (terminal || buf.size() >= kMaxLogLine || (!data.empty() && std::memchr(data.data(), '\n', data.size()))) flush_output(false);
+  return {};
+}
+
 void GuestEnv::flush_output(bool final) {
   if (capture || (out.empty() && err.empty())) return;
   if (terminal) {
@@ -51,22 +78,28 @@ void GuestEnv::flush_output(bool final) {
   flush_stream(err, entry_id, "stderr", final);
 }
 
-std::string GuestEnv::read_stdin(size_t max) {
-  if (!terminal || max == 0) return "";
+core::Result<std::string> GuestEnv::read_stdin(size_t max, int64_t deadline_ns) {
+  if (!terminal || max == 0) return std::string();
   max = std::min<size_t>(max, 64 * 1024);
   auto buf = std::make_shared<std::string>(max, '\0');
   auto got = std::make_shared<ssize_t>(-1);
   if (!sched::this_fiber::active()) {
     *got = ::read(0, buf->data(), max);
   } else {
-    sched::this_fiber::suspend([&](sched::Waker w) {
-      std::thread([buf, got, max, w] {
-        *got = ::read(0, buf->data(), max);
-        w.wake();
-      }).detach();
-    });
+    // The helper owns what it touches: after a timeout it finishes on its own when input
+    // (or end of file) arrives.
+    bool woken = sched::this_fiber::suspend_until(
+        [&](sched::Waker w) {
+          std::thread([buf, got, max, w] {
+            ssize_t n = ::read(0, buf->data(), max);
+            *got = n;
+            w.wake();
+          }).detach();
+        },
+        sched::deadline_from_ns(deadline_ns));
+    if (!woken) return core::timeout("execution time limit exceeded (while waiting for stdin)");
   }
-  if (*got <= 0) return "";
+  if (*got <= 0) return std::string();
   buf->resize(static_cast<size_t>(*got));
   return *buf;
 }

@@ -7,10 +7,12 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/error.h"
+#include "core/result.h"
 
 namespace wirt::wasi {
 
@@ -27,13 +29,29 @@ struct GuestEnv {
   bool terminal = false;
   // Set by proc_exit / wasi:cli/exit.
   std::optional<int> exit_code;
+  // Bytes the guest may write to stdout/stderr in this call (limits.max_output_mb, default
+  // 16 MiB). Past it a write fails the call: a guest cannot make the host copy gigabytes by
+  // pointing 100,000 iovecs at one buffer.
+  static constexpr uint64_t kDefaultOutputLimit = uint64_t(16) << 20;
+  uint64_t output_limit = kDefaultOutputLimit;
+  uint64_t output_written = 0;
+  // Longest line logged whole: a longer partial line is logged in pieces of this size, which
+  // keeps splitting linear (a line-less stream used to be re-scanned on every write).
+  static constexpr size_t kMaxLogLine = 64 * 1024;
+
+  // Writes guest output to fd 1 or 2 (counted against output_limit; Internal error past it)
+  // and flushes complete lines.
+  [[nodiscard]] core::Status write(int fd, std::string_view data);
+  // The error write() would give for `more` bytes, or OK when they fit.
+  [[nodiscard]] core::Status check_output(uint64_t more) const;
 
   // Logs complete lines of out/err (and everything when `final`), unless capturing; on a
   // terminal writes everything to fds 1/2.
   void flush_output(bool final);
   // Up to `max` bytes of stdin ("" at end of file; always "" off the terminal). Suspends the
-  // fiber while a helper thread waits for input, so no worker thread blocks.
-  std::string read_stdin(size_t max);
+  // fiber while a helper thread waits for input, so no worker thread blocks; Timeout at
+  // `deadline_ns` (steady-clock ns, 0 = none).
+  core::Result<std::string> read_stdin(size_t max, int64_t deadline_ns);
 };
 
 // The error a guest's exit(code) unwinds with; exit_code_of() recognizes it.

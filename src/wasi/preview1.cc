@@ -8,6 +8,7 @@
 
 #include "sched/scheduler.h"
 #include "wasi/guest_env.h"
+#include "wasm/runtime.h"
 
 namespace wirt::wasi {
 
@@ -171,18 +172,27 @@ const std::vector<Def>& defs() {
            r[0] = kFault;
            return {};
          }
-         uint32_t written = 0;
+         // One pass checks every iovec and sums the lengths: the copy happens only when the
+         // whole write fits the call's output limit. The pass is bounded by memory size / 8
+         // iovecs and checks the deadline as it goes.
+         const int64_t deadline = c.instance.running_deadline_ns();
+         uint64_t total = 0;
          for (uint32_t i = 0; i < n; ++i) {
            uint32_t buf = m.u32(iovs + 8 * i), len = m.u32(iovs + 8 * i + 4);
            if (!m.ok(buf, len)) {
              r[0] = kFault;
              return {};
            }
-           if (e) (fd == 1 ? e->out : e->err).append(reinterpret_cast<const char*>(m.base + buf), len);
-           written += len;
+           total += len;
+           if ((i & 0xffff) == 0xffff && deadline && wasm::rt::now_ns() >= deadline)
+             return core::timeout("execution time limit exceeded (in fd_write)");
          }
-         if (e) e->flush_output(false);
-         m.put32(out, written);
+         if (e) WIRT_TRY(e->check_output(total));
+         for (uint32_t i = 0; e && i < n; ++i) {
+           uint32_t buf = m.u32(iovs + 8 * i), len = m.u32(iovs + 8 * i + 4);
+           WIRT_TRY(e->write(int(fd), std::string_view(reinterpret_cast<const char*>(m.base + buf), len)));
+         }
+         m.put32(out, static_cast<uint32_t>(total));
          r[0] = kSuccess;
          return {};
        }},
@@ -203,7 +213,12 @@ const std::vector<Def>& defs() {
          if (n > 0) {
            uint32_t buf = m.u32(iovs), len = m.u32(iovs + 4);
            GuestEnv* e = env_of(c);
-           std::string data = e ? e->read_stdin(len) : std::string();
+           std::string data;
+           if (e) {
+             auto got = e->read_stdin(len, c.instance.running_deadline_ns());
+             if (!got) return std::move(got).error();
+             data = std::move(*got);
+           }
            Mem after(c);  // memory may not move here, but re-read the base for safety
            if (!after.ok(buf, data.size())) {
              r[0] = kFault;
@@ -297,7 +312,11 @@ const std::vector<Def>& defs() {
            }
          }
          if (!any_fd && wait_ns > 0 && sched::this_fiber::active()) {
-           sched::this_fiber::sleep_for(core::Nanos(wait_ns));
+           // Ends at the call's deadline (max_execution_ms, the caller's): a guest asking to
+           // sleep for an hour gets Timeout at its limit, like a busy loop would.
+           if (!sched::this_fiber::sleep_for(core::Nanos(wait_ns),
+                                             sched::deadline_from_ns(c.instance.running_deadline_ns())))
+             return core::timeout("execution time limit exceeded (in poll_oneoff)");
          }
          uint32_t count = 0;
          for (uint32_t i = 0; i < n; ++i) {

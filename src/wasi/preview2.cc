@@ -43,11 +43,10 @@ uint32_t new_pollable(CallState& st, int64_t deadline_ns) {
 // Suspends the calling fiber until `deadline_ns` (never blocks the worker thread), or fails
 // with Timeout at the call's own deadline if that comes first.
 core::Status wait_until(CallState& st, int64_t deadline_ns) {
-  bool cut = st.deadline_ns != 0 && st.deadline_ns < deadline_ns;
-  int64_t until = cut ? st.deadline_ns : deadline_ns;
   int64_t now = steady_ns();
-  if (until > now) sched::this_fiber::sleep_for(core::Nanos(until - now));
-  if (cut) return core::timeout("execution time limit exceeded (while waiting)");
+  if (deadline_ns <= now) return {};
+  if (!sched::this_fiber::sleep_for(core::Nanos(deadline_ns - now), sched::deadline_from_ns(st.deadline_ns)))
+    return core::timeout("execution time limit exceeded (while waiting)");
   return {};
 }
 
@@ -187,10 +186,7 @@ void define_cli(component::HostImports& imports) {
 core::Result<Value> write_stream(HostCall& c, const core::Array& a) {
   int64_t rep = a[0].as_int();
   std::string_view data = a[1].is_bytes() ? std::string_view(a[1].as_bytes().data) : std::string_view(a[1].as_string());
-  GuestEnv& env = state(c).env;
-  if (rep == 1) env.out.append(data);
-  else if (rep == 2) env.err.append(data);
-  env.flush_output(false);
+  if (rep == 1 || rep == 2) WIRT_TRY(state(c).env.write(int(rep), data));
   return ok();
 }
 
@@ -208,7 +204,10 @@ void define_io(component::HostImports& imports) {
   });
   // stdin: the terminal's for a command; a plain call's stdin is empty (stream-error.closed).
   auto read = [](HostCall& c, const core::Array& a) -> core::Result<Value> {
-    std::string data = state(c).env.read_stdin(static_cast<size_t>(a[1].as_int()));
+    CallState& st = state(c);
+    auto got = st.env.read_stdin(static_cast<size_t>(a[1].as_int()), st.deadline_ns);
+    if (!got) return std::move(got).error();
+    std::string data = std::move(*got);
     if (data.empty()) {
       Value r = Value::map();
       r.set("err", Value("closed"));

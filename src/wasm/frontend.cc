@@ -23,6 +23,7 @@
 
 #include "wasm/feature_check.h"
 #include "wasm/validate_extra.h"
+#include "wasm/nesting_check.h"
 #include "core/sha256.h"
 
 namespace wirt::wasm {
@@ -86,8 +87,11 @@ std::unique_ptr<wabt::Module> parse_wat(std::string_view text, std::string_view 
   return module;
 }
 
+// Returns the module or null (errors appended; a module nested too deeply for wabt's and
+// wasm2c's recursive code also sets *too_deep).
 std::unique_ptr<wabt::Module> read_binary(std::span<const uint8_t> binary, std::string_view name,
-                                          const wabt::Features& features, wabt::Errors* errors) {
+                                          const wabt::Features& features, wabt::Errors* errors,
+                                          core::Status* too_deep = nullptr) {
   auto module = std::make_unique<wabt::Module>();
   wabt::ReadBinaryOptions options(features, nullptr, /*read_debug_names=*/false,
                                   /*stop_on_first_error=*/true,
@@ -96,6 +100,10 @@ std::unique_ptr<wabt::Module> read_binary(std::span<const uint8_t> binary, std::
   if (wabt::Failed(wabt::ReadBinaryIr(fname.c_str(), binary.data(), binary.size(), options,
                                       errors, module.get())))
     return nullptr;
+  if (core::Status st = check_ir_nesting(*module, name); !st) {
+    if (too_deep) *too_deep = std::move(st);
+    return nullptr;
+  }
   if (wabt::Failed(wabt::ValidateModule(module.get(), errors, wabt::ValidateOptions(features))))
     return nullptr;
   if (!validate_beyond_wabt(*module, errors)) return nullptr;
@@ -203,6 +211,7 @@ std::string feature_error_probe(std::span<const uint8_t> binary, std::string_vie
 }  // namespace
 
 core::Result<std::vector<uint8_t>> wat_to_binary(std::string_view text, std::string_view name) {
+  if (core::Status st = check_wat_nesting(text, name); !st) return std::move(st).error();
   wabt::Errors errors;
   auto module = parse_wat(text, name, base_features(), &errors);
   if (!module) {
@@ -224,7 +233,9 @@ core::Result<std::vector<uint8_t>> wat_to_binary(std::string_view text, std::str
 
 core::Status validate_binary(std::span<const uint8_t> binary, std::string_view name) {
   wabt::Errors errors;
-  auto module = read_binary(binary, name, base_features(), &errors);
+  core::Status too_deep;
+  auto module = read_binary(binary, name, base_features(), &errors, &too_deep);
+  if (!too_deep) return std::move(too_deep).error();
   if (!module) {
     std::string feature = feature_error_probe(binary, name);
     if (!feature.empty()) return unsupported(name, feature);
@@ -237,7 +248,9 @@ core::Status validate_binary(std::span<const uint8_t> binary, std::string_view n
 
 core::Result<Translation> translate(std::span<const uint8_t> binary, std::string_view name, bool write_c) {
   wabt::Errors errors;
-  auto module = read_binary(binary, name, base_features(), &errors);
+  core::Status too_deep;
+  auto module = read_binary(binary, name, base_features(), &errors, &too_deep);
+  if (!too_deep) return std::move(too_deep).error();
   if (!module) {
     std::string feature = feature_error_probe(binary, name);
     if (!feature.empty()) return unsupported(name, feature);

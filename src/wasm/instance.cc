@@ -229,23 +229,16 @@ void Instance::instantiate_thunk(void* self, uint64_t*, uint64_t*) {
 }
 
 core::Status Instance::instantiate() {
-  rt::MemoryPolicy policy;
-  policy.guard = code_->guard_pages;
-  policy.limit_pages = limits_.max_memory_pages;
-  policy.recycle = &parked_;
-  core::Status st;
+  policy_.guard = code_->guard_pages;
+  policy_.limit_pages = limits_.max_memory_pages;
+  policy_.recycle = &parked_;
+  policy_.memory_bytes = policy_.table_bytes = policy_.table_growth_bytes = 0;
   dead_ = false;
-  {
-    rt::ScopedMemoryPolicy scope(&policy);
-    instantiated_ = true;  // wasm2c's free handles partially initialised instances
-    // The first instantiation is bounded (a start function that never returns must not hang the
-    // boot); a reset replays the same deterministic initialisation and skips the clock.
-    instantiating_ = true;
-    bound_instantiation_ = !ever_instantiated_;
-    ever_instantiated_ = true;
-    st = invoke(&Instance::instantiate_thunk, this, nullptr, nullptr);
-    instantiating_ = false;
-  }
+  instantiated_ = true;  // wasm2c's free handles partially initialised instances
+  instantiating_ = true;
+  core::Status st = invoke(&Instance::instantiate_thunk, this, nullptr, nullptr);  // uses policy_
+  instantiating_ = false;
+  instantiate_deadline_ns_ = 0;
   rt::release_memories(&parked_);
   if (!st) {
     core::Error e = std::move(st).error();
@@ -257,14 +250,13 @@ core::Status Instance::instantiate() {
   return core::ok_status();
 }
 
-core::Status Instance::reset() {
+core::Status Instance::reset(int64_t deadline_ns) {
+  instantiate_deadline_ns_ = deadline_ns;
   // Tier 2 is final: only an instance still on tier 1 asks the module (a lock) for newer code.
   std::shared_ptr<const Code> latest = code_->tier == 2 ? code_ : module_->code();
   {
-    rt::MemoryPolicy policy;
-    policy.guard = code_->guard_pages;
-    policy.recycle = &parked_;
-    rt::ScopedMemoryPolicy scope(&policy);
+    policy_.recycle = &parked_;  // freed memories are parked for the re-instantiation
+    rt::ScopedMemoryPolicy scope(&policy_);
     if (instantiated_) code_->desc->free_instance(inst_);
     instantiated_ = false;
   }
@@ -284,6 +276,13 @@ core::Status Instance::reset() {
 namespace {
 
 std::atomic<StackFloorFn> g_stack_floor{nullptr};
+// Stack kept free below the lowest guest frame for host imports (WASI, the canonical ABI, a
+// nested Lua or WASM call) and signal frames. host_thunk checks it is really there.
+constexpr uintptr_t kHostStackReserve = 256 * 1024;
+uintptr_t stack_floor() {
+  StackFloorFn fn = g_stack_floor.load(std::memory_order_relaxed);
+  return fn ? fn() : 0;
+}
 
 }  // namespace
 
@@ -323,8 +322,8 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
   if (saved.target && saved.stack_limit > limit) limit = saved.stack_limit;
   // Never below the bottom of the stack we run on (a fiber's stack is small and nested host →
   // guest calls each get a budget from their own frame).
-  if (StackFloorFn floor_fn = g_stack_floor.load(std::memory_order_relaxed)) {
-    uintptr_t floor = floor_fn();
+  if (uintptr_t floor = stack_floor()) {
+    floor += kHostStackReserve;
     if (floor > limit) limit = floor;
   }
   hdr_->stack_limit = limit;
@@ -332,26 +331,27 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
 
   // The tighter of the caller's deadline and ours (const: it must survive _longjmp).
   // Read the clock only when some deadline applies (a plain call stays syscall- and vDSO-free).
-  // Instantiation has its own bound (first time only) and ignores call limits and deadlines
-  // (a reset may run after the previous call's deadline passed).
-  const bool timed = instantiating_ ? bound_instantiation_ : (limits_.max_execution_ms || call_deadline_ns_);
+  // Instantiation (data segments, the start function, every reset) always runs under
+  // max_execution_ms, or kInstantiateLimitMs without one, and the deadline reset() was given
+  // for the call it prepares (never the previous call's, which may have passed): a start
+  // function that loops, or is merely slow, cannot hang or outlast a call.
+  const int64_t other_deadline = instantiating_ ? instantiate_deadline_ns_ : call_deadline_ns_;
+  const bool timed = instantiating_ || limits_.max_execution_ms || other_deadline;
   const int64_t now = timed ? rt::now_ns() : 0;
-  // Instantiation (data segments, the start function) is bounded separately: a per-call limit
-  // of a few ms must not fail instantiation, and a start function that never returns must not
-  // hang the boot.
-  uint32_t limit_ms = instantiating_ ? (bound_instantiation_ ? std::max<uint32_t>(limits_.max_execution_ms, kInstantiateLimitMs) : 0)
-                                     : limits_.max_execution_ms;
+  uint32_t limit_ms = limits_.max_execution_ms;
+  if (instantiating_ && limit_ms == 0) limit_ms = kInstantiateLimitMs;
   int64_t limit_deadline = limit_ms ? now + int64_t(limit_ms) * 1000000 : 0;
-  if (!instantiating_ && call_deadline_ns_ && (limit_deadline == 0 || call_deadline_ns_ < limit_deadline)) {
+  if (other_deadline && (limit_deadline == 0 || other_deadline < limit_deadline)) {
     // The caller's deadline is nearer (e.g. a test timeout or an outer limit along the chain).
-    limit_deadline = call_deadline_ns_;
-    limit_ms = static_cast<uint32_t>(std::max<int64_t>(0, (call_deadline_ns_ - now) / 1000000));
+    limit_deadline = other_deadline;
+    limit_ms = static_cast<uint32_t>(std::max<int64_t>(0, (other_deadline - now) / 1000000));
   }
   const int64_t mine = limit_deadline;
   const bool own_deadline = mine != 0 && (saved.deadline_ns == 0 || mine < saved.deadline_ns);
   ts.target = &trap_point;
   ts.error = &error;
   ts.stack_limit = limit;
+  ts.memory_policy = &policy_;
   ts.pending_timeout = 0;
   if (own_deadline) {
     ts.limit_ms = limit_ms;
@@ -359,7 +359,10 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
     interrupt::arm(mine);
   }
 
+  const int64_t outer_running = running_deadline_ns_;
+  running_deadline_ns_ = own_deadline ? mine : saved.deadline_ns;
   const bool trapped = run_guarded(ts, trap_point, fn, ctx, args, results);
+  running_deadline_ns_ = outer_running;
   int reason = ts.trap;
   uint32_t ms = ts.limit_ms;
   ts = saved;
@@ -380,6 +383,14 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
 void Instance::host_thunk(void* binding, uint64_t* args, uint64_t* results) {
   auto* b = static_cast<ImportBinding*>(binding);
   core::Status st;
+  // Guest frames stop kHostStackReserve above the floor; verify rather than assume that the
+  // host function has that room (a fault in host code would kill the process).
+  uintptr_t floor = stack_floor();
+  if (floor && reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) < floor + kHostStackReserve / 2) {
+    rt::fail_import(core::internal(fmt::format("wasm trap: call stack exhausted (no stack left for host function {}#{})",
+                                               b->import->module, b->import->name)));
+    return;
+  }
   try {
     Caller caller{*b->self};
     st = b->func->fn(caller, args, results);

@@ -28,8 +28,9 @@ namespace wirt::wasm {
 
 class Instance;
 
-// Returns the lowest address guest code may use on the current thread's stack (0 = unknown).
-// Embedders that run calls on small fiber stacks register one (thread-safe, set once).
+// Returns the lowest usable address of the current thread's stack (0 = unknown). Guest code
+// stops 256 KiB above it, which host imports are checked to have. Embedders that run calls on
+// small fiber stacks register one (thread-safe, set once).
 using StackFloorFn = uintptr_t (*)();
 void set_stack_floor_provider(StackFloorFn fn);
 
@@ -106,11 +107,16 @@ class Instance {
   // calls, on top of Limits::max_execution_ms: whichever is nearer interrupts guest code with
   // Timeout. Set per call by the embedder from the caller's context.
   void set_call_deadline(int64_t monotonic_ns) { call_deadline_ns_ = monotonic_ns; }
+  // The deadline in effect for the guest code running now (the nearest of max_execution_ms,
+  // the call's and an outer guest call's; 0 = none). Host functions that wait end there.
+  int64_t running_deadline_ns() const { return running_deadline_ns_; }
 
   // Fresh guest state (memories, globals, tables, start function) without recompiling: the
   // instance is re-instantiated in place, reusing its memory mappings. Moves the instance to
-  // tier 2 if the module has it by now.
-  core::Status reset();
+  // tier 2 if the module has it by now. Like the first instantiation, it runs under
+  // max_execution_ms (10 s without one) and, when given, the deadline of the call it prepares
+  // for (steady-clock ns; not the previous call's): a start function cannot hang a call.
+  core::Status reset(int64_t deadline_ns = 0);
 
   // Default memory (index 0), for the canonical ABI; nullptr/0 without one.
   uint8_t* memory_data();
@@ -152,10 +158,13 @@ class Instance {
   std::vector<std::unique_ptr<ImportBinding>> bindings_;
   std::vector<Instance*> peers_;  // instances whose code/tables we reach directly
   std::vector<wasm_rt_memory_t> parked_;  // memory mappings kept across reset()
+  rt::MemoryPolicy policy_;  // in effect while this instance runs (invoke) or is reset
   int64_t call_deadline_ns_ = 0;
+  int64_t instantiate_deadline_ns_ = 0;  // the deadline reset() was given
+  int64_t running_deadline_ns_ = 0;
   bool instantiating_ = false;
-  bool bound_instantiation_ = false;
-  bool ever_instantiated_ = false;
+  // Bound of an instantiation without max_execution_ms (a start function that never returns
+  // must not hang the boot or a call).
   static constexpr uint32_t kInstantiateLimitMs = 10000;
   bool instantiated_ = false;
   bool dead_ = false;

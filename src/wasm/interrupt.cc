@@ -30,6 +30,13 @@ struct Watchdog {
   bool started = false;
   std::atomic<bool> idle{false};
 
+  // Called with mu held.
+  bool any_armed() const {
+    for (const auto& s : slots)
+      if (s->deadline.load() != 0) return true;
+    return false;
+  }
+
   void run() {
     int signo = rt::interrupt_signal();
     auto last_active = std::chrono::steady_clock::now();
@@ -49,8 +56,16 @@ struct Watchdog {
       auto t = std::chrono::steady_clock::now();
       if (any) last_active = t;
       if (!any && t - last_active > std::chrono::seconds(1)) {
-        // Nothing armed for a while: sleep until arm() wakes us.
+        // Nothing armed for a while: sleep until arm() wakes us. arm() stores its deadline and
+        // then reads `idle`; we store `idle` and then re-read the deadlines (both seq_cst), so
+        // one of us sees the other: either arm() notifies (under the lock, hence not before we
+        // wait) or the re-scan finds the deadline. Without the re-scan an arm() between the
+        // scan above and idle.store() was lost and a runaway loop was never stopped.
         idle.store(true);
+        if (any_armed()) {
+          idle.store(false);
+          continue;
+        }
         cv.wait(lock, [&] { return !idle.load(); });
         last_active = std::chrono::steady_clock::now();
         continue;
@@ -99,10 +114,11 @@ Slot& my_slot() {
 void arm(int64_t deadline_ns) {
   if (deadline_ns == 0 && !t_slot.slot) return;
   Slot& s = my_slot();
-  s.deadline.store(deadline_ns, std::memory_order_release);
+  // seq_cst store then seq_cst load: pairs with the watchdog's idle.store / re-scan.
+  s.deadline.store(deadline_ns);
   if (deadline_ns != 0) {
     Watchdog& w = watchdog();
-    if (w.idle.load(std::memory_order_relaxed)) {
+    if (w.idle.load()) {
       std::lock_guard lock(w.mu);
       w.idle.store(false);
       w.cv.notify_one();

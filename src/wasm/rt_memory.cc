@@ -12,12 +12,34 @@
 namespace wirt::wasm::rt {
 namespace {
 
-constinit thread_local MemoryPolicy* t_policy = nullptr;
+MemoryPolicy* policy() { return thread_state().memory_policy; }
+
+// Whether `more` bytes fit the instance's budget (max_memory_mb for memory and tables
+// together; tables alone have kDefaultTableBudget without one).
+// Whether growing memory or a table by `more` bytes keeps the instance within max_memory_mb
+// (memory plus table growth; tables alone within kDefaultTableBudget without a limit).
+bool fits(const MemoryPolicy* p, uint64_t more, bool table) {
+  if (!p) return !table || more <= kDefaultTableBudget;
+  if (p->limit_pages) return p->memory_bytes + p->table_growth_bytes + more <= uint64_t(p->limit_pages) * kPageSize;
+  return !table || p->table_bytes + more <= kDefaultTableBudget;
+}
+
+enum class Charge { Memory, Table, TableGrowth };
+void charge(uint64_t bytes, Charge what) {
+  MemoryPolicy* p = policy();
+  if (!p) return;
+  if (what == Charge::Memory) {
+    p->memory_bytes += bytes;
+    return;
+  }
+  p->table_bytes += bytes;
+  if (what == Charge::TableGrowth) p->table_growth_bytes += bytes;
+}
 uint8_t g_empty[16];  // data of 0-byte explicit-mode memories (never accessed)
 
 uint32_t effective_max(uint32_t declared) {
   uint32_t max = std::min(declared, kMaxPages);
-  if (t_policy && t_policy->limit_pages) max = std::min(max, t_policy->limit_pages);
+  if (MemoryPolicy* p = policy(); p && p->limit_pages) max = std::min(max, p->limit_pages);
   return max;
 }
 
@@ -45,8 +67,10 @@ bool reuse_guarded(wasm_rt_memory_t* m, uint32_t pages) {
 
 }  // namespace
 
-ScopedMemoryPolicy::ScopedMemoryPolicy(MemoryPolicy* p) : prev_(t_policy) { t_policy = p; }
-ScopedMemoryPolicy::~ScopedMemoryPolicy() { t_policy = prev_; }
+ScopedMemoryPolicy::ScopedMemoryPolicy(MemoryPolicy* p) : prev_(thread_state().memory_policy) {
+  thread_state().memory_policy = p;
+}
+ScopedMemoryPolicy::~ScopedMemoryPolicy() { thread_state().memory_policy = prev_; }
 
 bool can_reserve_guard() {
   void* p = mmap(nullptr, kGuardReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
@@ -65,6 +89,7 @@ void release_memories(std::vector<wasm_rt_memory_t>* parked) {
 void allocate_memory(wasm_rt_memory_t* m, uint32_t initial, uint32_t declared_max) {
   int prev = leave_guest();
   uint32_t max = effective_max(declared_max);
+  MemoryPolicy* t_policy = policy();
   bool guard = !t_policy || t_policy->guard;
   if (initial > max) {
     trap_with(core::invalid(fmt::format(
@@ -81,6 +106,7 @@ void allocate_memory(wasm_rt_memory_t* m, uint32_t initial, uint32_t declared_ma
       if (reuse_guarded(&parked, initial)) {
         parked.max_pages = max;
         *m = parked;
+        charge(bytes, Charge::Memory);
         reenter_guest(prev);
         return;
       }
@@ -108,6 +134,7 @@ void allocate_memory(wasm_rt_memory_t* m, uint32_t initial, uint32_t declared_ma
   }
   m->pages = initial;
   m->size = uint32_t(bytes);
+  charge(bytes, Charge::Memory);
   reenter_guest(prev);
 }
 
@@ -121,7 +148,9 @@ uint32_t grow_memory(wasm_rt_memory_t* m, uint32_t delta) {
   int prev = leave_guest();
   uint64_t old_bytes = m->size, new_bytes = new_pages * kPageSize;
   uint32_t result = old;
-  if (m->guarded) {
+  if (!fits(policy(), new_bytes - old_bytes, /*table=*/false)) {
+    result = UINT32_MAX;  // the instance's tables use part of max_memory_mb
+  } else if (m->guarded) {
     if (mprotect(m->data + old_bytes, new_bytes - old_bytes, PROT_READ | PROT_WRITE) != 0)
       result = UINT32_MAX;
   } else if (m->reserved == 0) {
@@ -144,12 +173,14 @@ uint32_t grow_memory(wasm_rt_memory_t* m, uint32_t delta) {
   if (result != UINT32_MAX) {
     m->pages = uint32_t(new_pages);
     m->size = uint32_t(new_bytes);
+    charge(new_bytes - old_bytes, Charge::Memory);
   }
   reenter_guest(prev);
   return result;
 }
 
 void free_memory(wasm_rt_memory_t* m) {
+  MemoryPolicy* t_policy = policy();
   if (m->reserved) {
     if (m->guarded && t_policy && t_policy->recycle)
       t_policy->recycle->push_back(*m);
@@ -166,6 +197,7 @@ void allocate_table(Table* t, uint32_t elements, uint32_t max) {
     trap_with(core::unavailable(fmt::format("table of {} elements is too large", elements)));
   t->data = static_cast<Elem*>(std::calloc(std::max<uint32_t>(elements, 1), sizeof(Elem)));
   if (!t->data) trap_with(core::unavailable("cannot allocate table"));
+  charge(uint64_t(elements) * sizeof(Elem), Charge::Table);
   t->size = elements;
   t->max_size = max;
   reenter_guest(prev);
@@ -178,9 +210,12 @@ uint32_t grow_table(Table* t, uint32_t delta, const Elem& init) {
   uint32_t old = t->size;
   if (delta == 0) return old;
   int prev = leave_guest();
-  auto* data = static_cast<Elem*>(std::realloc(t->data, new_size * sizeof(Elem)));
   uint32_t result = UINT32_MAX;
+  Elem* data = nullptr;
+  if (fits(policy(), uint64_t(delta) * sizeof(Elem), /*table=*/true))
+    data = static_cast<Elem*>(std::realloc(t->data, new_size * sizeof(Elem)));
   if (data) {
+    charge(uint64_t(delta) * sizeof(Elem), Charge::TableGrowth);
     for (uint64_t i = old; i < new_size; i++) data[i] = init;
     t->data = data;
     t->size = uint32_t(new_size);

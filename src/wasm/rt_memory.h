@@ -24,13 +24,28 @@ inline constexpr uint64_t kGuardReservation = (uint64_t(1) << 33) + kPageSize;
 inline constexpr uint32_t kMaxPages = 65535;
 inline constexpr uint32_t kMaxTableElements = 10'000'000;
 
-// How the next memories are allocated on this thread (set around instantiate/reset).
+// Total table bytes of one instance when it has no max_memory_mb (40 tables grown to 10 M
+// elements each used to take 9.6 GB).
+inline constexpr uint64_t kDefaultTableBudget = uint64_t(256) << 20;
+
+// How an instance's memories and tables are allocated, and what they cost. Owned by the
+// instance; the one in effect lives in the thread's rt::ThreadState (set by Instance::invoke
+// and ScopedMemoryPolicy). ThreadState is saved and restored around every host import, so a
+// start function that suspends its fiber cannot leave another instance's policy in effect or
+// a dangling one behind (a thread_local used to).
 struct MemoryPolicy {
   bool guard = true;
   uint32_t limit_pages = 0;                     // 0 = none
   std::vector<wasm_rt_memory_t>* recycle = nullptr;  // freed memories parked for reuse
+  // What the instance allocated since its last (re-)instantiation. Growth of memory or tables
+  // fails (memory.grow / table.grow return -1) when memory plus table growth would pass
+  // limit_pages, so tables count toward max_memory_mb; the tables a module declares are free
+  // (a module that fits its limit keeps fitting it).
+  uint64_t memory_bytes = 0;
+  uint64_t table_bytes = 0;         // all tables (kDefaultTableBudget applies without a limit)
+  uint64_t table_growth_bytes = 0;  // by table.grow
 };
-// Sets the thread's policy for the lifetime of the object.
+// Sets the thread's policy for the lifetime of the object (restoring the previous one).
 class ScopedMemoryPolicy {
  public:
   explicit ScopedMemoryPolicy(MemoryPolicy* p);

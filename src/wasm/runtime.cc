@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -45,11 +46,37 @@ void chain(int sig, siginfo_t* info, void* uc) {
   signal(sig, SIG_DFL);
 }
 
+// A fault outside guest code is a bug in wirt (or a library): the process state can no
+// longer be trusted, so it must not be unwound like a guest trap. Say so on stderr before the
+// default action kills the process, instead of dying silently (async-signal-safe: write only).
+void report_host_fault(int sig, siginfo_t* info) {
+  char buf[160];
+  const char* head = sig == SIGSEGV ? "wirt: fatal: SIGSEGV in host code (not guest code) at address 0x"
+                                    : "wirt: fatal: SIGBUS in host code (not guest code) at address 0x";
+  size_t n = 0;
+  for (const char* p = head; *p && n < sizeof(buf); ++p) buf[n++] = *p;
+  auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+  char hex[16];
+  int k = 0;
+  do {
+    hex[k++] = "0123456789abcdef"[addr & 15];
+    addr >>= 4;
+  } while (addr && k < 16);
+  while (k > 0 && n < sizeof(buf)) buf[n++] = hex[--k];
+  const char* tail = "; aborting\n";
+  for (const char* p = tail; *p && n < sizeof(buf); ++p) buf[n++] = *p;
+  ssize_t ignored = ::write(2, buf, n);
+  (void)ignored;
+}
+
 // Guard-page fault: out-of-bounds linear memory access (8 GiB reservation) or a stack guard
 // page. Only faults inside guest code are traps; anything else is a real crash.
 void on_fault(int sig, siginfo_t* info, void* uc) {
   ThreadState& ts = t_state;
-  if (!ts.in_guest || !ts.target) return chain(sig, info, uc);
+  if (!ts.in_guest || !ts.target) {
+    report_host_fault(sig, info);
+    return chain(sig, info, uc);
+  }
   auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
   auto sp = static_cast<uintptr_t>(static_cast<ucontext_t*>(uc)->uc_mcontext.gregs[REG_RSP]);
   // A fault within 64 KiB of the stack pointer is the stack's guard page, not wasm memory.

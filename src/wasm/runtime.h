@@ -23,6 +23,8 @@
 
 namespace wirt::wasm::rt {
 
+struct MemoryPolicy;
+
 // The real-time signal the watchdog sends to interrupt guest code.
 int interrupt_signal();
 
@@ -36,6 +38,7 @@ struct ThreadState {
   uint32_t limit_ms = 0;              // for the message
   int trap = 0;                       // wasm_rt_trap_t of the last unwind
   uintptr_t stack_limit = 0;
+  MemoryPolicy* memory_policy = nullptr;  // of the instance running (rt_memory.h)
 };
 ThreadState& thread_state();
 

@@ -2,10 +2,12 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <fmt/format.h>
 
@@ -58,35 +60,44 @@ std::string opt_flag(size_t c_size) { return c_size > kO1Threshold ? "-O1" : "-O
 
 // Runs argv, output to `log_path` (or a pipe returned in *out), waits up to timeout_sec.
 // Returns the exit status (-1 on spawn failure or timeout).
+//
+// The child leads its own process group (a timeout kills the compiler driver and its
+// cc1/as/ld children) and gets PR_SET_PDEATHSIG: it must not outlive wirt (a short `wirt call`
+// used to leave 190 MB cc1 processes behind, re-parented to init). fork + exec rather than
+// posix_spawn, which cannot set the death signal; between them only async-signal-safe calls.
 int run(const std::vector<std::string>& argv, const std::string& log_path, std::string* out,
         int timeout_sec) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
   int pipefd[2] = {-1, -1};
-  if (out) {
-    if (pipe2(pipefd, O_CLOEXEC) != 0) return -1;
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-  } else {
-    posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  }
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Own process group: a timeout kills the compiler driver and its cc1/as/ld children.
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-  posix_spawnattr_setpgroup(&attr, 0);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
+  if (out && pipe2(pipefd, O_CLOEXEC) != 0) return -1;
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
+  const char* log = log_path.c_str();
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);  // wirt died before the death signal was armed
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    int in = open("/dev/null", O_RDONLY);
+    if (in >= 0) dup2(in, 0);
+    if (out) {
+      dup2(pipefd[1], 1);
+      dup2(pipefd[1], 2);
+    } else {
+      int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+      }
+    }
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int rc = pid < 0 ? errno : 0;
   if (out) close(pipefd[1]);
   if (rc != 0) {
     if (out) close(pipefd[0]);
@@ -132,6 +143,25 @@ struct DlCloser {
 };
 
 std::atomic<uint64_t> g_tmp_counter{0};
+
+// Temporary files of builds whose wirt process is gone (it exited or was killed mid-build:
+// its compiler died with it) are removed by the next process that builds. Named
+// .tmp-<key16>-<pid>-<n>.{c,so,log}; once per process.
+void remove_abandoned_temp_files(const std::string& dir) {
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      std::string name = e.path().filename().string();
+      if (name.rfind(".tmp-", 0) != 0) continue;
+      size_t a = name.find('-', 5);
+      size_t b = a == std::string::npos ? a : name.find('-', a + 1);
+      if (b == std::string::npos) continue;
+      pid_t pid = static_cast<pid_t>(std::atoi(name.substr(a + 1, b - a - 1).c_str()));
+      if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) fs::remove(e.path(), ec);
+    }
+  });
+}
 
 }  // namespace
 
@@ -219,6 +249,7 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return core::unavailable(fmt::format("cannot create cache dir {}: {}", dir, ec.message()));
+  remove_abandoned_temp_files(dir);
   std::string base = fmt::format("{}/.tmp-{}-{}-{}", dir, key.substr(0, 16), getpid(),
                                  g_tmp_counter.fetch_add(1));
   std::string c_path = base + ".c", so_path = base + ".so", log_path = base + ".log";
@@ -236,8 +267,12 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
       return core::unavailable(fmt::format("cannot write {}", c_path));
     }
   }
+  // The shell runs the compiler as a child and, when wirt dies (its death signal, SIGTERM),
+  // kills the whole group: cc1 and as are the driver's children and have no death signal.
   std::vector<std::string> argv = {
-      "/bin/sh", "-c", "ulimit -v \"$1\"; ulimit -t \"$2\"; shift 2; exec \"$@\"", "sh",
+      "/bin/sh", "-c",
+      "ulimit -v \"$1\"; ulimit -t \"$2\"; shift 2; trap 'kill -KILL 0' TERM HUP; \"$@\" & wait $!",
+      "sh",
       std::to_string(kMemoryLimitKb), std::to_string(kTimeoutSec), cc.command,
       opt_flag(c_source.size())};
   std::istringstream flags(kFlags);

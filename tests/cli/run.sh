@@ -75,6 +75,95 @@ check missing_app_dir 1 '' 'NotFound' -- "$WIRT" check -a "$APPS/does-not-exist"
 check bad_log_level 2 '' 'log-level' -- "$WIRT" --log-level loud check -a "$BASICS"
 check log_level_info_shows_print 0 '' '' -- "$WIRT" --log-level info call -a "$BASICS" app:add 1 2
 
+# --- hostile inputs (issue 9): cases a `wirt test` app cannot express ---------------------
+HOSTILE=$(mktemp -d /tmp/wirt-cli-hostile.XXXXXX)
+mkapp() {  # mkapp NAME: an app folder whose _index.yaml is read from stdin
+  mkdir -p "$HOSTILE/$1/src" && cat >"$HOSTILE/$1/src/_index.yaml"
+}
+DEEP_JSON=$(python3 -c 'print("[" * 60000 + "]" * 60000)')
+check call_60000_deep_json_argument_no_crash 0 '^"\[\[\[' '' -- "$WIRT" call -a "$BASICS" app:echo "$DEEP_JSON"
+python3 -c 'print("(module (func" + " block" * 20000 + " end" * 20000 + "))")' >"$HOSTILE/deep.wat"
+mkapp deep_wat <<EOF2
+version: "1.0"
+namespace: bad
+entries:
+  - {name: deep, kind: function.wat, source: file://../../deep.wat, method: f}
+EOF2
+cp "$HOSTILE/deep.wat" "$HOSTILE/deep_wat/src/deep.wat"
+sed -i 's|file://../../deep.wat|file://deep.wat|' "$HOSTILE/deep_wat/src/_index.yaml"
+check check_20000_nested_blocks_wat_is_invalid 1 '' 'blocks nested deeper than 1000 levels' -- "$WIRT" check -a "$HOSTILE/deep_wat"
+mkdir -p "$HOSTILE/deep_bin/wasm"
+python3 - "$HOSTILE/deep_bin/wasm/deep.wasm" <<'PY'
+import sys
+def leb(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7f; n >>= 7
+        out.append(b | 0x80 if n else b)
+        if not n: return bytes(out)
+depth = 20000
+body = b"\x00" + b"\x02\x40" * depth + b"\x0b" * (depth + 1)
+code = b"\x01" + leb(len(body)) + body
+exp = b"\x01\x01f\x00\x00"
+m = b"\x00asm\x01\x00\x00\x00" + b"\x01\x04\x01\x60\x00\x00" + b"\x03\x02\x01\x00"
+m += b"\x07" + leb(len(exp)) + exp + b"\x0a" + leb(len(code)) + code
+open(sys.argv[1], "wb").write(m)
+PY
+DEEP_HASH=$(sha256sum "$HOSTILE/deep_bin/wasm/deep.wasm" | cut -d' ' -f1)
+mkapp deep_bin <<EOF2
+version: "1.0"
+namespace: bad
+entries:
+  - {name: files, kind: fs.directory, directory: ./wasm, mode: "0555"}
+  - {name: deep, kind: function.wasm, fs: bad:files, path: /deep.wasm, hash: "sha256:$DEEP_HASH", method: f}
+EOF2
+check check_20000_nested_blocks_binary_is_invalid 1 '' 'blocks nested deeper than 1000 levels' -- "$WIRT" check -a "$HOSTILE/deep_bin"
+mkapp exec_ms_2pow32 <<'EOF2'
+version: "1.0"
+namespace: bad
+entries:
+  - {name: f, kind: function.wat, source: '(module (func (export "f")))', method: f, limits: {max_execution_ms: 4294967296}}
+EOF2
+check max_execution_ms_2pow32_is_rejected_not_truncated 1 '' 'limits.max_execution_ms must be between 0 and 86400000' -- "$WIRT" check -a "$HOSTILE/exec_ms_2pow32"
+mkapp lua_top_loop <<'EOF2'
+version: "1.0"
+namespace: bad
+entries:
+  - {name: spin, kind: function.lua, source: 'while true do end return {f = function() end}', method: f}
+EOF2
+check lua_top_level_loop_times_out_at_load 1 '' 'loading bad:spin: execution time limit exceeded' -- timeout 60 "$WIRT" check -a "$HOSTILE/lua_top_loop"
+check start_function_busy_3s_times_out_at_100ms 1 '' 'entry bad:slow: execution time limit exceeded \(100 ms\)' -- timeout 20 "$WIRT" check -a "$APPS/start_slow"
+check start_function_loop_times_out_at_200ms 1 '' 'entry bad:loops: execution time limit exceeded \(200 ms\)' -- timeout 20 "$WIRT" check -a "$APPS/start_loops"
+check sigterm_stops_a_hanging_boot 143 '' 'signal 15 during boot' -- timeout --preserve-status -s TERM 1 "$WIRT" run -a "$HOSTILE/lua_top_loop"
+# The tier-2 compiler (its whole process group: sh, cc, cc1) dies with wirt. A module whose C
+# takes seconds to compile; wirt is stopped while cc1 runs.
+mkapp tier2 <<'EOF2'
+version: "1.0"
+namespace: big
+entries:
+  - {name: f, kind: function.wat, source: file://big.wat, method: f0}
+EOF2
+python3 - "$HOSTILE/tier2/src/big.wat" <<'PY'
+import sys
+out = ["(module"]
+for f in range(400):
+    body = ["(local $a i32) (local $b i32)"]
+    for k in range(150):
+        body.append(f"(local.set $a (i32.add (i32.mul (local.get $a) (i32.const {k + 3})) (i32.xor (local.get $b) (local.get 0))))")
+        body.append(f"(local.set $b (i32.rotl (local.get $a) (i32.const {k % 31})))")
+    out.append(f'(func (export "f{f}") (param i32) (result i32) ' + " ".join(body) + " (local.get $b))")
+open(sys.argv[1], "w").write("\n".join(out) + ")")
+PY
+T2CACHE=$(mktemp -d /tmp/wirt-cli-t2.XXXXXX)
+# (Patterns are anchored at the start of a command line so they never match this bash.)
+check tier2_compiler_dies_with_wirt 0 '^(gone|no-compiler)$' '' -- bash -c "
+  WIRT_CACHE_DIR='$T2CACHE' '$WIRT' run -a '$HOSTILE/tier2' & p=\$!
+  for i in \$(seq 150); do pgrep -f '^[^ ]*cc1 .*$T2CACHE' >/dev/null && break; sleep 0.1; done
+  pgrep -f '^[^ ]*cc1 .*$T2CACHE' >/dev/null || { kill -TERM \$p; wait \$p; echo no-compiler; exit 0; }
+  kill -TERM \$p; wait \$p; sleep 1
+  pgrep -f '^(/bin/sh -c ulimit|[^ ]*cc1 |cc ).*$T2CACHE' >/dev/null && echo alive || echo gone"
+rm -rf "$HOSTILE" "$T2CACHE"
+
 rm -rf /tmp/wirt-cli-cache.$$
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -115,3 +115,21 @@ TEST(Result, CarriesValueOrError) {
   EXPECT_TRUE(f(false).ok());
   EXPECT_EQ(f(true).error().message(), "inner");
 }
+
+// json.decode of a 10,000-deep array and `wirt call` with a 60,000-deep argument overflowed
+// the 2 MiB fiber stack (SIGSEGV) in the recursive conversion.
+TEST(Json, DeepNestingIsInvalidNotACrash) {
+  for (int depth : {10000, 60000}) {
+    std::string text(size_t(depth), '[');
+    text.append(size_t(depth), ']');
+    auto v = wirt::core::from_json(text);
+    ASSERT_FALSE(v);
+    EXPECT_EQ(v.error().kind(), wirt::core::ErrorKind::Invalid);
+    EXPECT_NE(v.error().message().find("nesting deeper than 200"), std::string::npos) << v.error().message();
+  }
+  std::string ok(200, '[');
+  ok.append(200, ']');
+  EXPECT_TRUE(wirt::core::from_json(ok));
+  // Brackets inside strings do not count.
+  EXPECT_TRUE(wirt::core::from_json("[\"" + std::string(1000, '[') + "\\\"\"]"));
+}

@@ -46,7 +46,14 @@ TEST(WasmConfig, ValidationMessagesFollowTheReferenceOrder) {
   EXPECT_EQ(config_error(wat, "{" + base + R"(,"pool":{"type":"inline","workers":2}})"),
             inner("pool.size must be greater than 0 for non-flex pools"));
   EXPECT_EQ(config_error(wat, "{" + base + R"(,"limits":{"max_execution_ms":-5}})"),
-            inner("limits.max_execution_ms cannot be negative"));
+            inner("limits.max_execution_ms must be between 0 and 86400000"));
+  // Regression: 4294967296 ms was truncated to 32 bits, i.e. 0 = no limit at all.
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"limits":{"max_execution_ms":4294967296}})"),
+            inner("limits.max_execution_ms must be between 0 and 86400000"));
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"limits":{"max_output_mb":2000}})"),
+            inner("limits.max_output_mb must be between 0 and 1024"));
+  EXPECT_EQ(config_error(wat, "{" + base + R"(,"pool":{"max_size":1e12}})"), inner("pool values must be at most 100000"));
+  EXPECT_NE(config_error(wat, "{" + base + R"(,"limits":{"max_memory_mb":1e300}})"), "");
   EXPECT_EQ(config_error(wat, "{" + base + R"(,"wasi":{"cwd":"rel"}})"), inner("wasi.cwd must be absolute"));
   EXPECT_EQ(config_error(wat, "{" + base + R"(,"wasi":{"env":[{"id":"a:x","name":"A"},{"id":"a:y","name":" A "}]}})"),
             inner("wasi.env[].name must be unique"));

@@ -1,0 +1,190 @@
+// Regressions for hostile guests at the engine level (issue 9): deep nesting, start functions
+// under limits, tables counted toward max_memory_mb, reservations of failed instantiations,
+// faults in host code.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+#include "wasm/runtime.h"
+
+namespace wirt::wasm {
+namespace {
+
+using testing::compile_or_die;
+using testing::instantiate_or_die;
+
+int64_t now_ns() { return rt::now_ns(); }
+
+// host.count(): how many times it was called before (start functions use it to behave
+// differently from the second instantiation on).
+int instantiations = 0;
+Linker counting_linker() {
+  Linker linker;
+  linker.define({"host", "count", FuncType{{}, {ValType::I32}},
+                 [](Caller&, const uint64_t*, uint64_t* r) -> core::Status {
+                   r[0] = uint64_t(instantiations++);
+                   return {};
+                 }});
+  return linker;
+}
+
+// Virtual size of this process (kB), from /proc/self/status.
+long vm_size_kb() {
+  std::ifstream f("/proc/self/status");
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("VmSize:", 0) == 0) return std::stol(line.substr(7));
+  return -1;
+}
+
+void append_leb(std::vector<uint8_t>& out, uint32_t v) {
+  do {
+    uint8_t b = v & 0x7f;
+    v >>= 7;
+    out.push_back(v ? b | 0x80 : b);
+  } while (v);
+}
+
+// A module binary whose one function nests `depth` empty blocks (built by hand: wabt would
+// have to parse it first).
+std::vector<uint8_t> nested_blocks_binary(uint32_t depth) {
+  std::vector<uint8_t> body;
+  body.push_back(0);  // no locals
+  for (uint32_t i = 0; i < depth; ++i) body.insert(body.end(), {0x02, 0x40});
+  for (uint32_t i = 0; i <= depth; ++i) body.push_back(0x0b);
+  std::vector<uint8_t> code;
+  code.push_back(1);
+  append_leb(code, uint32_t(body.size()));
+  code.insert(code.end(), body.begin(), body.end());
+  std::vector<uint8_t> m = {0, 'a', 's', 'm', 1, 0, 0, 0};
+  m.insert(m.end(), {1, 4, 1, 0x60, 0, 0});  // type section: () -> ()
+  m.insert(m.end(), {3, 2, 1, 0});           // function section
+  m.push_back(10);
+  append_leb(m, uint32_t(code.size()));
+  m.insert(m.end(), code.begin(), code.end());
+  return m;
+}
+
+// 20,000 nested blocks crashed wabt's WAT parser and wasm2c's C writer (SIGSEGV).
+TEST(HostileEngine, DeeplyNestedBlocksAreInvalidNotACrash) {
+  std::string wat = "(module (func";
+  for (int i = 0; i < 20000; ++i) wat += " block";
+  for (int i = 0; i < 20000; ++i) wat += " end";
+  wat += "))";
+  auto m = Module::compile_wat(wat, testing::tier1_only());
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().kind(), core::ErrorKind::Invalid);
+  EXPECT_NE(m.error().message().find("nested deeper than 1000"), std::string::npos) << m.error().message();
+
+  std::string folded = "(module (func";
+  for (int i = 0; i < 20000; ++i) folded += " (block";
+  folded += std::string(20000, ')') + "))";
+  auto f = Module::compile_wat(folded, testing::tier1_only());
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.error().message().find("nested deeper than 1000"), std::string::npos) << f.error().message();
+
+  auto bin = nested_blocks_binary(20000);
+  auto b = Module::compile_binary(bin, testing::tier1_only());
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().kind(), core::ErrorKind::Invalid);
+  EXPECT_NE(b.error().message().find("nested deeper than 1000"), std::string::npos) << b.error().message();
+
+  // Within the limit it compiles and runs (tier 1; the default fiber-free test stack).
+  auto ok = Module::compile_binary(nested_blocks_binary(900), testing::tier1_only());
+  EXPECT_TRUE(ok.ok()) << ok.error().message();
+}
+
+// A start function that loops (or is merely slow) used to run unbounded on every reset, and a
+// first instantiation under a 100 ms limit ran for up to 10 s.
+TEST(HostileEngine, StartFunctionsRunUnderTheLimitAndTheCallDeadline) {
+  instantiations = 0;
+  Linker linker = counting_linker();
+  auto m = compile_or_die(R"((module
+    (import "host" "count" (func $count (result i32)))
+    (func $start (if (call $count) (then (loop br 0))))
+    (start $start)
+    (func (export "f") (result i32) i32.const 7)))");
+  ASSERT_TRUE(m);
+  auto inst = instantiate_or_die(m, Limits{}, linker);  // the first start returns
+  ASSERT_TRUE(inst);
+  int64_t t0 = now_ns();
+  auto st = inst->reset(now_ns() + 200'000'000);  // the second loops: ends at the deadline
+  double ms = double(now_ns() - t0) / 1e6;
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().kind(), core::ErrorKind::Timeout) << st.error().message();
+  EXPECT_LT(ms, 400);
+
+  Limits limits;
+  limits.max_execution_ms = 100;
+  instantiations = 1;  // every start loops now
+  t0 = now_ns();
+  auto again = Instance::create(m, linker, limits);
+  ms = double(now_ns() - t0) / 1e6;
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind(), core::ErrorKind::Timeout) << again.error().message();
+  EXPECT_LT(ms, 300);
+}
+
+// 40 funcref tables grown by 10 M elements each took 5.7 GB with max_memory_mb: 16.
+TEST(HostileEngine, TablesCountTowardMaxMemory) {
+  std::string wat = "(module";
+  for (int i = 0; i < 40; ++i) wat += " (table $t" + std::to_string(i) + " 0 funcref)";
+  wat += " (func (export \"grow\") (result i32) (local i32)";
+  for (int i = 0; i < 40; ++i)
+    wat += " (local.set 0 (i32.add (local.get 0) (i32.eq (table.grow $t" + std::to_string(i) +
+           " (ref.null func) (i32.const 10000000)) (i32.const -1))))";
+  wat += " local.get 0))";
+  auto m = compile_or_die(wat);
+  ASSERT_TRUE(m);
+  Limits limits;
+  limits.max_memory_pages = 16 * 16;  // 16 MiB
+  auto inst = instantiate_or_die(m, limits);
+  ASSERT_TRUE(inst);
+  uint64_t failed = 0;
+  ASSERT_TRUE(inst->call("grow", {}, std::span<uint64_t>(&failed, 1)).ok());
+  EXPECT_EQ(failed, 40u) << "every 240 MB growth is above the 16 MiB budget";
+}
+
+// Failed re-instantiations (a start function that traps) must free their 8 GiB reservations.
+TEST(HostileEngine, FailedReinstantiationsReleaseTheirReservations) {
+  instantiations = 0;
+  Linker linker = counting_linker();
+  auto m = compile_or_die(R"((module
+    (import "host" "count" (func $count (result i32)))
+    (memory 1)
+    (func $start (if (call $count) (then unreachable)))
+    (start $start)))");
+  ASSERT_TRUE(m);
+  auto inst = instantiate_or_die(m, Limits{}, linker);
+  ASSERT_TRUE(inst);
+  long before = vm_size_kb();
+  for (int i = 0; i < 50; ++i) {
+    auto st = inst->reset();
+    ASSERT_FALSE(st.ok());
+    auto fresh = Instance::create(m, linker);
+    ASSERT_FALSE(fresh.ok());
+  }
+  long grown_gb = (vm_size_kb() - before) >> 20;
+  EXPECT_LT(grown_gb, 16) << "virtual size grew by " << grown_gb << " GiB";
+}
+
+// A fault in host code (here a host import) must not be unwound like a guest trap: the
+// process dies, saying so.
+TEST(HostileEngineDeathTest, AHostFaultIsReportedNotTreatedAsAGuestTrap) {
+  Linker linker;
+  linker.define({"host", "crash", FuncType{{}, {}}, [](Caller&, const uint64_t*, uint64_t*) -> core::Status {
+                   *static_cast<volatile int*>(nullptr) = 1;
+                   return {};
+                 }});
+  auto m = compile_or_die(R"((module (import "host" "crash" (func $c)) (func (export "f") call $c)))");
+  ASSERT_TRUE(m);
+  auto inst = instantiate_or_die(m, Limits{}, linker);
+  ASSERT_TRUE(inst);
+  EXPECT_DEATH((void)inst->call("f", {}, {}), "SIGSEGV in host code \\(not guest code\\)");
+}
+
+}  // namespace
+}  // namespace wirt::wasm
