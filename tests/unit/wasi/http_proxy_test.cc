@@ -194,6 +194,7 @@ TEST_F(HttpProxy, AThrowingHandlerIsA500AndTheNextRequestIsFine) {
 }
 
 TEST_F(HttpProxy, ALoopPastTheDeadlineIsA504AndTheNextRequestIsFine) {
+  ASSERT_TRUE(proxy_component());
   MemoryExchange ex = request("GET", "/loop");
   auto t0 = std::chrono::steady_clock::now();
   auto s = serve(ex, 200);
@@ -220,4 +221,21 @@ TEST_F(HttpProxy, UnknownRoutesAre404) {
   auto s = serve(ex);
   ASSERT_TRUE(s.ok()) << s.error().message();
   EXPECT_EQ(ex.status, 404);
+}
+
+// Regression: a guest trapped while holding a pollable (a timer wait cut by the deadline); the
+// pool's reset then dropped it with no call running (user_data null) and the drop dereferenced
+// the missing call state.
+TEST_F(HttpProxy, ResetAfterATrapWithALivePollableDoesNotCrash) {
+  ASSERT_TRUE(proxy_component());  // loaded before the clock starts
+  MemoryExchange ex = request("GET", "/sleep?ms=2000");
+  auto t0 = std::chrono::steady_clock::now();
+  auto s = serve(ex, 100);
+  EXPECT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(ex.status, 504);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+  MemoryExchange next = request("GET", "/hello");
+  auto s2 = serve(next);
+  ASSERT_TRUE(s2.ok()) << s2.error().message();
+  EXPECT_EQ(next.out, "hello from js\n");
 }
