@@ -21,18 +21,25 @@ using wasi::testing::MemoryExchange;
 
 namespace {
 
+std::shared_ptr<component::Component> load_fixture(const std::string& name) {
+  std::ifstream f(std::string(WIRT_SOURCE_DIR) + "/tests/fixtures/components/" + name + "/" + name + ".wasm",
+                  std::ios::binary);
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(f), {}};
+  wasm::CompileOptions o;
+  o.tier2 = false;  // tier 1 only: fast to compile, the same semantics
+  o.name = name;
+  auto r = component::Component::load(bytes, o);
+  EXPECT_TRUE(r.ok()) << name << ": " << r.error().message();
+  return r.ok() ? *r : nullptr;
+}
+
+// Each loaded once per test binary.
 std::shared_ptr<component::Component> proxy_component() {
-  static std::shared_ptr<component::Component> c = [] {
-    std::ifstream f(std::string(WIRT_SOURCE_DIR) + "/tests/fixtures/components/js-proxy/js-proxy.wasm",
-                    std::ios::binary);
-    std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(f), {}};
-    wasm::CompileOptions o;
-    o.tier2 = false;  // tier 1 only: fast to compile, the same semantics
-    o.name = "js-proxy";
-    auto r = component::Component::load(bytes, o);
-    EXPECT_TRUE(r.ok()) << r.error().message();
-    return r.ok() ? *r : nullptr;
-  }();
+  static std::shared_ptr<component::Component> c = load_fixture("js-proxy");
+  return c;
+}
+std::shared_ptr<component::Component> c_proxy_component() {
+  static std::shared_ptr<component::Component> c = load_fixture("c-proxy");
   return c;
 }
 
@@ -50,14 +57,15 @@ class HttpProxy : public ::testing::Test {
   }
 
   // Serves one request on a fresh or reset instance of the component.
-  core::Status serve(MemoryExchange& ex, int64_t deadline_ms = 0) {
-    auto c = proxy_component();
+  core::Status serve(MemoryExchange& ex, int64_t deadline_ms = 0) { return serve_with(proxy_component(), ex, deadline_ms); }
+
+  core::Status serve_with(std::shared_ptr<component::Component> c, MemoryExchange& ex, int64_t deadline_ms = 0) {
     if (!c) return core::internal("no component");
     int idx = wasi::find_incoming_handler(*c);
     if (idx < 0) return core::internal("no incoming-handler export");
     core::Status result;
     sched_->block_on([&] {
-      if (!inst_) {
+      if (!inst_ || &inst_->component() != c.get()) {
         auto made = component::ComponentInstance::create(c, *imports_);
         if (!made) {
           result = made.error();
@@ -238,4 +246,52 @@ TEST_F(HttpProxy, ResetAfterATrapWithALivePollableDoesNotCrash) {
   auto s2 = serve(next);
   ASSERT_TRUE(s2.ok()) << s2.error().message();
   EXPECT_EQ(next.out, "hello from js\n");
+}
+
+// ---- the C proxy: what a JS guest cannot do on purpose ----
+
+TEST_F(HttpProxy, CHelloIsServed) {
+  MemoryExchange ex = request("GET", "/");
+  auto s = serve_with(c_proxy_component(), ex);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(ex.status, 200);
+  EXPECT_EQ(ex.header("content-type"), "text/plain");
+  EXPECT_EQ(ex.out, "hello from c\n");
+}
+
+TEST_F(HttpProxy, ATrapBeforeTheResponseIsA500AndTheNextRequestIsFine) {
+  MemoryExchange ex = request("GET", "/trap");
+  auto s = serve_with(c_proxy_component(), ex);
+  EXPECT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(ex.status, 500);
+  EXPECT_TRUE(ex.done);
+  MemoryExchange next = request("GET", "/");
+  ASSERT_TRUE(serve_with(c_proxy_component(), next).ok());
+  EXPECT_EQ(next.out, "hello from c\n");
+}
+
+TEST_F(HttpProxy, AHandlerThatNeverSetsTheOutparamIsA500) {
+  MemoryExchange ex = request("GET", "/noset");
+  auto s = serve_with(c_proxy_component(), ex);
+  EXPECT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(ex.status, 500);
+  EXPECT_NE(ex.out.find("did not set a response"), std::string::npos) << ex.out;
+}
+
+TEST_F(HttpProxy, AnErrorCodeIsA500NamingIt) {
+  MemoryExchange ex = request("GET", "/error");
+  auto s = serve_with(c_proxy_component(), ex);
+  EXPECT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(ex.status, 500);
+  EXPECT_NE(ex.out.find("internal-error: boom"), std::string::npos) << ex.out;
+}
+
+TEST_F(HttpProxy, TrailersOfOutgoingBodyFinishReachTheExchange) {
+  MemoryExchange ex = request("GET", "/trailers");
+  auto s = serve_with(c_proxy_component(), ex);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(ex.out, "with trailers\n");
+  ASSERT_EQ(ex.trailers_out.size(), 1u);
+  EXPECT_EQ(ex.trailers_out[0].first, "x-checksum");
+  EXPECT_EQ(ex.trailers_out[0].second, "abc");
 }
