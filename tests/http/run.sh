@@ -26,6 +26,7 @@ expect() {
 cp -r "$HERE/apps/server" "$WORK/app"
 mkdir -p "$WORK/app/certs" "$WORK/outside"
 echo "top secret" > "$WORK/outside/secret.txt"
+head -c 64M /dev/zero > "$WORK/app/src/public/big.bin"   # more than the socket buffers hold
 ln -s "$WORK/outside/secret.txt" "$WORK/app/src/public/escape.txt"
 ln -s "$WORK/outside" "$WORK/app/src/public/escape_dir"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=localhost" \
@@ -37,7 +38,8 @@ start_server() {
   for _ in $(seq 1 200); do
     BASE=$(grep -oE 'http\.service http:gateway listening on http://[0-9.]+:[0-9]+' "$WORK/server.log" | grep -oE 'http://.*')
     TLS=$(grep -oE 'http\.service http:secure listening on https://[0-9.]+:[0-9]+' "$WORK/server.log" | grep -oE 'https://.*')
-    [ -n "$BASE" ] && [ -n "$TLS" ] && return 0
+    TIGHT=$(grep -oE 'http\.service http:tight listening on http://[0-9.]+:[0-9]+' "$WORK/server.log" | grep -oE 'http://.*')
+    [ -n "$BASE" ] && [ -n "$TLS" ] && [ -n "$TIGHT" ] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.05
   done
@@ -115,6 +117,26 @@ elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 exec 3<&-
 expect stalled_client_closed_at_read_timeout "$elapsed" '^(0?\.9|1\.|2\.)'
 expect serves_while_client_stalls "$(get "$BASE/api/hello")" '^200\|'
+# timeouts.idle: a kept-alive connection is closed once idle that long (300ms on http:tight)
+exec 3<>/dev/tcp/127.0.0.1/"${TIGHT##*:}"
+printf 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n' >&3
+start=$(date +%s.%N)
+idle_out=$(timeout 5 cat <&3 | tr -d '\r' | tail -1)
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+exec 3<&-
+expect idle_timeout_answered_first "$idle_out" '^hello static$'
+expect idle_timeout_closes "$elapsed" '^(0?\.[2-9])'
+# timeouts.write: a client that stops reading a large response is cut off after 1s
+exec 3<>/dev/tcp/127.0.0.1/"${TIGHT##*:}"
+printf 'GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n' >&3
+sleep 3
+got=$(timeout 10 cat <&3 | wc -c)
+exec 3<&-
+expect write_timeout_cuts_stalled_reader "$([ "$got" -gt 0 ] && [ "$got" -lt 67108864 ] && echo cut "$got")" '^cut '
+expect serves_after_write_timeout "$(get "${TIGHT}/hello.txt")" '^200\|'
+# request{max_body}
+expect lua_max_body_ok "$(get --data-binary 'twelve bytes' "$BASE/api/limited")" '^200\|application/json\|12$'
+expect lua_max_body_exceeded "$(get --data-binary @"$WORK/30k" "$BASE/api/limited")" '^500\|.*body too large \(max_body 100 bytes\)'
 # keep-alive: two requests on one connection
 expect keep_alive_reuses_connection "$($C -v "$BASE/api/hello" "$BASE/api/hello" 2>&1 | grep -c 'Re-using existing connection')" '^1$'
 exec 3<>/dev/tcp/127.0.0.1/"$PORT"
@@ -165,8 +187,12 @@ expect shutdown_stops_listening "$($C -o /dev/null -w '%{http_code}' "$BASE/api/
 # drain deadline: a request longer than lifecycle.stop_timeout is canceled; still exit 0
 sed -i 's/stop_timeout: 5s/stop_timeout: 300ms/' "$WORK/app/src/_index.yaml"
 start_server
+PORT=${BASE##*:}
 $C "$BASE/api/slow?ms=3000" > "$WORK/slow2" &
 CURL=$!
+# and an upload whose client stalls mid-body: its handler's read ends with Canceled
+exec 3<>/dev/tcp/127.0.0.1/"$PORT"
+printf 'POST /api/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789' >&3
 sleep 0.3
 t0=$(date +%s.%N)
 kill -TERM "$SERVER_PID"
@@ -178,6 +204,8 @@ wait "$CURL"
 expect drain_deadline_exit_0 "$rc" '^0$'
 expect drain_deadline_bounded "$took" '^(0?\.|1\.|2\.|3\.)'
 expect drain_deadline_logged "$(grep -c 'still busy after the drain deadline' "$WORK/server.log")" '^1$'
+expect drain_cancel_reaches_handler "$(grep -c 'http:upload failed: .*canceled (server shutting down)' "$WORK/server.log")" '^1$'
+exec 3<&-
 
 # --- boot errors name the entry and the field
 bad_app() {  # NAME YAML-ENTRIES: an app whose check must fail

@@ -102,6 +102,13 @@ function M.whoami()
   return {actor = actor and actor:id() or "none", post = http.request():param("post")}
 end
 
+-- http.request{max_body = n} bounds what body() reads.
+function M.limited()
+  local body, err = http.request({max_body = 100}):body()
+  if err then return nil, err end
+  return #body
+end
+
 function M.query()
   local req = http.request()
   return {q = req:query_params(), one = req:query("a"), missing = req:query("zzz"), agent = req:header("User-Agent")}
