@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "host/component_function.h"
+#include "http/wasi_http.h"
 
 namespace wirt::app {
 
@@ -19,6 +20,7 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
   auto bytes = host::read_module_bytes(*config, fs_);
   if (!bytes) return std::move(bytes).error();
   sched::FunctionHandler run;
+  bool wasi_http = config->transport == "wasi-http";
   if (bytes->is_component) {
     auto fn = host::ComponentFunction::load(entry, std::move(*config), bytes->bytes, functions_, &env_, settings_);
     if (!fn) return std::move(fn).error();
@@ -34,6 +36,7 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
     std::shared_ptr<host::WasmFunction> f = *fn;
     run = [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); };
   }
+  if (wasi_http) run = http::wasi_http_transport(std::move(run));
   std::string id = entry.id.str();
   if (entry.kind == "process.wasm") processes_->add_factory(id, run);
   else functions_->add(id, run);

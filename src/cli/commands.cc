@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "app/app.h"
+#include "app/http_kinds.h"
 #include "cli/cli.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -182,11 +183,20 @@ int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
     std::fflush(stdout);
     return app->run_command(args[0], std::vector<std::string>(args.begin() + 1, args.end()));
   }
-  // Services: run until SIGINT or SIGTERM, then shut down cleanly.
+  // Services: run until SIGINT or SIGTERM, then shut down cleanly (HTTP services drain their
+  // in-flight requests first).
+  if (auto st = app->start_services(); !st) {
+    print_error(st.error());
+    return 1;
+  }
+  // The address is always shown (whatever --log-level): with port 0 it is the only way to
+  // learn the port picked.
+  for (const auto& [id, url] : app->http().listening()) fmt::print(stderr, "wirt: http.service {} listening on {}\n", id, url);
   core::log_info("running {} entries; stop with Ctrl-C", app->entries().size());
   int sig = 0;
   sigwait(&set, &sig);
   core::log_info("signal {}: shutting down", sig);
+  app->stop_services();
   return 0;
 }
 

@@ -13,6 +13,10 @@
 
 #include "core/value.h"
 
+namespace wirt::http {
+class Exchange;
+}
+
 namespace wirt::sched {
 
 struct Actor {
@@ -35,6 +39,11 @@ struct CallContext {
   // Set for the process a `wirt run NAME` command runs on the terminal host: its guest stdio is
   // the terminal's. Not inherited (reference-platform §5: the terminal context is not).
   bool terminal = false;
+  // The HTTP request an http.endpoint is serving, set only on the context of the endpoint's
+  // function (src/http/): the `http` Lua module, `transport: wasi-http` and incoming-handler
+  // components read it. Not inherited (fork drops it): a nested funcs.call never sees the
+  // request, as the reference keeps the request context to the endpoint's frame.
+  http::Exchange* exchange = nullptr;
 
   // The context a callee sees: the inheritable pairs (actor, scope, values) and the deadline.
   CallContext fork(std::string callee_id) const {
