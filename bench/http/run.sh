@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # HTTP requests/s and latency: wirt (a Lua hello endpoint, a core-WASM hello through
-# transport: wasi-http) side by side with node's http.createServer, in the same run.
+# transport: wasi-http, wasi:http/proxy components under `wirt serve`) side by side with node's
+# http.createServer, in the same run.
 # wrk on loopback, 2 threads, 32 and 256 connections, DURATION (default 10s) each.
 # Usage: bench/http/run.sh [path/to/wirt]   (make bench runs it)
 set -euo pipefail
@@ -48,6 +49,30 @@ for threads in $WIRT_THREADS; do
     row "wirt WASM wasi-http ($threads worker thread(s))" "$base/wasm" "$c"
   done
   kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" || true
+done
+
+# wasi:http/proxy components under `wirt serve`: the JS fixture's GET /hello (componentize-js,
+# StarlingMonkey: a fresh instance state per request) and the C fixture's hello.
+FIX=$(cd "$HERE/../../tests/fixtures/components" && pwd)
+serve_rows() {  # label file path threads
+  : > "$LOG"
+  "$WIRT" serve --threads "$4" --addr 127.0.0.1:0 "$2" 2>"$LOG" &
+  PIDS+=($!)
+  local sbase=""
+  for _ in $(seq 1 2400); do   # the JS component compiles for tens of seconds on tier 1
+    sbase=$(grep -oE 'on http://[0-9.]+:[0-9]+' "$LOG" | grep -oE 'http://.*' || true)
+    [ -n "$sbase" ] && break
+    kill -0 "${PIDS[-1]}" 2>/dev/null || break
+    sleep 0.05
+  done
+  [ -n "$sbase" ] || { cat "$LOG"; exit 1; }
+  curl -s "$sbase$3" >/dev/null
+  for c in 32 256; do row "wirt serve $1 ($4 worker thread(s))" "$sbase$3" "$c"; done
+  kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" || true
+}
+for threads in $WIRT_THREADS; do
+  serve_rows "JS proxy component" "$FIX/js-proxy/js-proxy.wasm" /hello "$threads"
+  serve_rows "C proxy component" "$FIX/c-proxy/c-proxy.wasm" / "$threads"
 done
 
 node -e "require('http').createServer((q, s) => { s.writeHead(200, {'Content-Type': 'text/plain'}); s.end('Hello, World!'); })

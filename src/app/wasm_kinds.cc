@@ -26,6 +26,9 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
     if (!fn) return std::move(fn).error();
     std::shared_ptr<host::ComponentFunction> f = *fn;
     run = [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); };
+    // A wasi:http/incoming-handler serves the request itself (streaming its body): the
+    // wasi-http transport, which reads the whole body into an argument, does not apply.
+    if (f->is_http_handler()) wasi_http = false;
   } else {
     // Every host group except preview 1 serves components only (reference-wasm-runtime §1.4).
     for (const auto& group : config->imports) {

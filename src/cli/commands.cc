@@ -13,13 +13,13 @@
 
 namespace wirt::cli {
 
-namespace {
-
 void print_error(const core::Error& e) {
   auto kind = core::kind_name(e.kind());
   if (kind.empty()) fmt::print(stderr, "error: {}\n", e.message());
   else fmt::print(stderr, "error [{}]: {}\n", kind, e.message());
 }
+
+namespace {
 
 // Boots the app, printing every problem; nullptr on failure.
 std::unique_ptr<app::App> boot_or_report(const CommonOptions& opts, host::EngineSettings engine = {}) {

@@ -205,6 +205,11 @@ core::Status ComponentFunction::begin_call(component::ComponentInstance& inst, w
 
 core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx, const core::Array& args) {
   if (http_handler_) {
+    // An http.endpoint calls its func with the request in the context (src/http/endpoint.cc).
+    if (ctx.exchange && args.empty()) {
+      WIRT_TRY(serve_http(ctx, *ctx.exchange));
+      return core::Value();
+    }
     return core::invalid(fmt::format("{}: {} is a wasi:http/incoming-handler: it serves HTTP requests (as the func of "
                                      "an http.endpoint, or with `wirt serve`) and cannot be called with arguments",
                                      id_, config_.method));

@@ -13,7 +13,8 @@
 // wasi:http/proxy world's export) the entry serves HTTP requests through serve_http() — as an
 // http.endpoint's func or under `wirt serve` — with wasi:http/types, wasi:io and wasi:poll
 // provided (the handler's request, response, body streams and their pollables) besides the
-// configured `imports:`; call() of it fails with Invalid (there is no request to pass).
+// configured `imports:`. call() serves the request of ctx.exchange (an http.endpoint's call)
+// and returns nil; without a request it fails with Invalid.
 //
 // Thread-safe after load: call() and serve_http() run concurrently from fibers on any worker.
 #pragma once

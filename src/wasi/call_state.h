@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 
+#include "core/result.h"
 #include "sched/call_context.h"
 #include "sched/functions.h"
 #include "wasi/guest_env.h"
@@ -27,6 +28,10 @@ struct Pollable {
   std::function<core::Status()> block;
 };
 
+// Pollables alive at once in one call; a guest that subscribes without ever dropping traps
+// there instead of growing host memory.
+inline constexpr size_t kMaxPollables = 10000;
+
 struct CallState {
   const sched::CallContext* ctx = nullptr;
   const sched::FunctionTable* functions = nullptr;
@@ -43,6 +48,15 @@ struct CallState {
   uint32_t next_rep = 3;
   // The request being served when the call is a wasi:http/incoming-handler#handle (else null).
   HttpState* http = nullptr;
+
+  // Lends a new pollable (Invalid past kMaxPollables alive).
+  core::Result<uint32_t> add_pollable(Pollable p) {
+    if (pollables.size() >= kMaxPollables)
+      return core::invalid("wasi:io/poll: more than 10000 pollables alive in one call");
+    uint32_t rep = next_rep++;
+    pollables[rep] = std::move(p);
+    return rep;
+  }
 };
 
 }  // namespace wirt::wasi

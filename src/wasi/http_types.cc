@@ -270,20 +270,20 @@ void define_incoming(component::HostImports& imports) {
   });
 
   // Trailers come after the body: ready once it has ended; blocking reads (and drops) the rest.
-  add(imports, "[method]future-trailers.subscribe", [](HostCall& c, HttpState& hs, const core::Array&) -> core::Result<Value> {
+  add(imports, "[method]future-trailers.subscribe", [](HostCall& c, HttpState&, const core::Array&) -> core::Result<Value> {
     CallState& st = call_state(c);
-    uint32_t p = st.next_rep++;
     CallState* s = &st;
-    st.pollables[p].ready = [s] { return !s->http || s->http->body_ended; };
-    st.pollables[p].block = [s]() -> core::Status {
+    Pollable p;
+    p.ready = [s] { return !s->http || s->http->body_ended; };
+    p.block = [s]() -> core::Status {
       while (s->http && !s->http->body_ended) {
         s->http->body_buffer.clear();
         WIRT_TRY(s->http->fill_body());
       }
       return {};
     };
-    (void)hs;
-    return Value(int64_t{p});
+    WIRT_TRY_LET(rep, st.add_pollable(std::move(p)));
+    return Value(int64_t{rep});
   });
   // get: none until ready; then some(ok(ok(trailers?))) once, some(err) after (types.wit).
   add(imports, "[method]future-trailers.get", [](HostCall& c, HttpState& hs, const core::Array& a) -> core::Result<Value> {

@@ -39,10 +39,11 @@ Value ok(Value v = Value(true)) {
   return r;
 }
 
-uint32_t new_pollable(CallState& st, int64_t deadline_ns) {
-  uint32_t rep = st.next_rep++;
-  st.pollables[rep].deadline_ns = deadline_ns;
-  return rep;
+core::Result<Value> new_pollable(CallState& st, int64_t deadline_ns) {
+  Pollable p;
+  p.deadline_ns = deadline_ns;
+  WIRT_TRY_LET(rep, st.add_pollable(std::move(p)));
+  return Value(int64_t{rep});
 }
 
 // Suspends the calling fiber until `deadline_ns` (never blocks the worker thread), or fails
@@ -143,10 +144,10 @@ void define_clocks(component::HostImports& imports) {
   add(imports, mono, "now", [](HostCall&, const core::Array&) -> core::Result<Value> { return Value(steady_ns()); });
   add(imports, mono, "resolution", [](HostCall&, const core::Array&) -> core::Result<Value> { return Value(1); });
   add(imports, mono, "subscribe-duration", [](HostCall& c, const core::Array& a) -> core::Result<Value> {
-    return Value(int64_t{new_pollable(state(c), steady_ns() + a[0].as_int())});
+    return new_pollable(state(c), steady_ns() + a[0].as_int());
   });
   add(imports, mono, "subscribe-instant", [](HostCall& c, const core::Array& a) -> core::Result<Value> {
-    return Value(int64_t{new_pollable(state(c), a[0].as_int())});
+    return new_pollable(state(c), a[0].as_int());
   });
   const std::string wall = "wasi:clocks/wall-clock@0.2.3";
   add(imports, wall, "now", [](HostCall&, const core::Array&) -> core::Result<Value> {
@@ -306,7 +307,7 @@ void define_io(component::HostImports& imports) {
   add(imports, streams, "[method]output-stream.blocking-flush",
       [](HostCall&, const core::Array&) -> core::Result<Value> { return ok(); });
   add(imports, streams, "[method]output-stream.subscribe", [](HostCall& c, const core::Array&) -> core::Result<Value> {
-    return Value(int64_t{new_pollable(state(c), 0)});
+    return new_pollable(state(c), 0);
   });
   add(imports, streams, "[method]input-stream.read",
       [](HostCall& c, const core::Array& a) { return read_stream(c, a, false); });
@@ -318,20 +319,21 @@ void define_io(component::HostImports& imports) {
   add(imports, streams, "[method]input-stream.subscribe", [](HostCall& c, const core::Array& a) -> core::Result<Value> {
     CallState& st = state(c);
     auto rep = static_cast<uint32_t>(a[0].as_int());
-    uint32_t p = new_pollable(st, 0);
+    Pollable p;
     if (rep >= 3) {
       // Ready when the stream has data or has ended; a stream already dropped is ready.
       CallState* s = &st;
-      st.pollables[p].ready = [s, rep] {
+      p.ready = [s, rep] {
         auto it = s->inputs.find(rep);
         return it == s->inputs.end() || it->second->ready();
       };
-      st.pollables[p].block = [s, rep]() -> core::Status {
+      p.block = [s, rep]() -> core::Status {
         auto it = s->inputs.find(rep);
         return it == s->inputs.end() ? core::ok_status() : it->second->wait();
       };
     }
-    return Value(int64_t{p});
+    WIRT_TRY_LET(id, st.add_pollable(std::move(p)));
+    return Value(int64_t{id});
   });
   add(imports, streams, "[resource-drop]output-stream", [](HostCall& c, const core::Array& a) -> core::Result<Value> {
     if (CallState* st = state_if_any(c)) st->outputs.erase(static_cast<uint32_t>(a[0].as_int()));
