@@ -78,6 +78,7 @@ const std::string& date_value() {
 // The reason phrase for a status ("OK"; "<unknown-status>" for codes RFC 9110 does not name).
 std::string reason(int status) {
   auto r = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+  if (r.empty() || r.front() == '<') return "Unknown";
   return std::string(r.data(), r.size());
 }
 
@@ -108,7 +109,8 @@ class ServerExchange final : public Exchange {
 
   core::Status set_status(int status) override {
     if (head_sent_) return core::invalid("headers already sent");
-    if (status < 100 || status > 999) return core::invalid(fmt::format("invalid status code {}", status));
+    // 1xx are interim answers the server sends itself (RFC 9110 §15.2), never the response.
+    if (status < 200 || status > 599) return core::invalid(fmt::format("invalid status code {} (200-599)", status));
     status_ = status;
     return {};
   }
@@ -260,7 +262,14 @@ core::Result<std::string> ServerExchange<Stream>::read_body(size_t max) {
     }
   }
   out.resize(n);
-  if (n == 0) body_done_ = true;
+  if (n == 0) {
+    body_done_ = true;
+    // Beast appends a chunked body's trailer fields after the head's (RFC 9112 §7.1.2).
+    size_t i = 0;
+    for (const auto& f : parser_.get()) {
+      if (i++ >= head_.headers.size()) trailers_.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    }
+  }
   return out;
 }
 

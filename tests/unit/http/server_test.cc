@@ -1,6 +1,7 @@
 // The server with a Beast client on a plain thread: response framing and the Exchange rules.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
@@ -115,6 +116,38 @@ TEST_F(ServerTest, BodyReadInPiecesAndOverLimitIs413) {
   start();
   EXPECT_EQ(request(bhttp::verb::post, "/r", std::string(500, 'x')).body(), "500");
   EXPECT_EQ(request(bhttp::verb::post, "/r", std::string(1500, 'x')).result_int(), 413);
+}
+
+TEST_F(ServerTest, ChunkedRequestTrailersAfterTheBody) {
+  ASSERT_TRUE(service_->routes().add("POST", "/t", "t", [](Exchange& ex) {
+    std::string body;
+    for (auto piece = ex.read_body(100); piece && !piece->empty(); piece = ex.read_body(100)) body += *piece;
+    const std::string* sum = find_field(ex.request_trailers(), "x-checksum");
+    (void)ex.buffer(body + "|" + (sum ? *sum : "none") + "|" + std::to_string(ex.request_trailers().size()));
+  }));
+  start();
+  asio::io_context io;
+  tcp::socket sock(io);
+  sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), service_->port()));
+  std::string raw =
+      "POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n"
+      "3\r\nabc\r\n2\r\nde\r\n0\r\nX-Checksum: 42\r\n\r\n";
+  asio::write(sock, asio::buffer(raw));
+  beast::flat_buffer buf;
+  bhttp::response<bhttp::string_body> res;
+  bhttp::read(sock, buf, res);
+  EXPECT_EQ(res.body(), "abcde|42|1");
+}
+
+TEST_F(ServerTest, InterimOrBogusStatusRefused) {
+  std::string err;
+  ASSERT_TRUE(service_->routes().add("GET", "/s", "t", [&](Exchange& ex) {
+    auto st = ex.set_status(101);
+    err = st ? "" : st.error().message();
+  }));
+  start();
+  EXPECT_EQ(request(bhttp::verb::get, "/s").result_int(), 200);
+  EXPECT_EQ(err, "invalid status code 101 (200-599)");
 }
 
 TEST_F(ServerTest, StopWithoutStartAndTwiceIsHarmless) {
