@@ -459,7 +459,7 @@ void Connection<Stream>::run() {
     linger_ = true;
     first = false;
     Parser parser;
-    parser.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
+    parser.header_limit(static_cast<std::uint32_t>(std::min<size_t>(cfg.max_header_bytes, UINT32_MAX)));
     parser.body_limit(cfg.max_body_bytes);
     expires_after(cfg.read_timeout);  // a slow client has the read timeout for the whole head
     error_code ec;
