@@ -107,7 +107,9 @@ std::vector<std::pair<std::string, std::string>> HttpKinds::listening() const {
 }
 
 void HttpKinds::stop_all() {
-  for (auto& [id, svc] : services_) svc->stop();
+  // Every listener closes first, then all services drain together (one deadline, not N).
+  for (auto& [id, svc] : services_) svc->begin_stop();
+  for (auto& [id, svc] : services_) svc->finish_stop();
 }
 
 http::Service* HttpKinds::service(const std::string& id) {

@@ -78,6 +78,7 @@ const std::string& date_value() {
 // The reason phrase for a status ("OK"; "<unknown-status>" for codes RFC 9110 does not name).
 std::string reason(int status) {
   auto r = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+  if (r.empty() || r.front() == '<') return "Unknown";
   return std::string(r.data(), r.size());
 }
 
@@ -108,7 +109,8 @@ class ServerExchange final : public Exchange {
 
   core::Status set_status(int status) override {
     if (head_sent_) return core::invalid("headers already sent");
-    if (status < 100 || status > 999) return core::invalid(fmt::format("invalid status code {}", status));
+    // 1xx are interim answers the server sends itself (RFC 9110 §15.2), never the response.
+    if (status < 200 || status > 599) return core::invalid(fmt::format("invalid status code {} (200-599)", status));
     status_ = status;
     return {};
   }
@@ -226,6 +228,12 @@ core::Result<std::string> ServerExchange<Stream>::read_body(size_t max) {
     body_done_ = true;
     return std::string();
   }
+  if (expect_continue_ && !continue_sent_ && head_sent_) {
+    // The final answer went out without the body: a 100 now would corrupt the stream, and the
+    // client may never send the body (RFC 9110 §10.1.1): the connection ends here.
+    broken_ = true;
+    return core::unavailable("request body not read before the response (Expect: 100-continue)");
+  }
   if (expect_continue_ && !continue_sent_) {
     // RFC 9110 §10.1.1: the client waits for 100 before sending the body it announced.
     continue_sent_ = true;
@@ -254,13 +262,22 @@ core::Result<std::string> ServerExchange<Stream>::read_body(size_t max) {
     }
   }
   out.resize(n);
-  if (n == 0) body_done_ = true;
+  if (n == 0) {
+    body_done_ = true;
+    // Beast appends a chunked body's trailer fields after the head's (RFC 9112 §7.1.2).
+    size_t i = 0;
+    for (const auto& f : parser_.get()) {
+      if (i++ >= head_.headers.size()) trailers_.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    }
+  }
   return out;
 }
 
 template <class Stream>
 std::string ServerExchange<Stream>::make_head(bool complete, size_t length) {
   if (c_.stopping()) keep_alive_ = false;  // draining: this is the connection's last response
+  // The client still waits to be asked for its body: it will not come, the connection ends.
+  if (expect_continue_ && !continue_sent_ && !parser_.is_done()) keep_alive_ = false;
   if (const std::string* conn = find_field(headers_, "connection"); conn && has_token(*conn, "close")) keep_alive_ = false;
   std::string h = fmt::format("HTTP/1.{} {} {}\r\n", head_.version == 10 ? 0 : 1, status_,
                               reason(status_));
@@ -409,7 +426,17 @@ void Connection<Stream>::dispatch(ServerExchange<Stream>& ex) {
     return;
   }
   head.params = std::move(m.params);
-  (*m.handler)(ex);
+  try {
+    (*m.handler)(ex);
+  } catch (const std::exception& e) {
+    // Handlers report errors as Results; anything thrown is a bug, answered as one.
+    core::log_error("http {} {}: handler threw: {}", head.method, head.target, e.what());
+    if (!ex.head_sent()) {
+      (void)ex.set_status(500);
+      (void)ex.set_header("Content-Type", "text/plain; charset=utf-8");
+      (void)ex.buffer("internal error\n");
+    }
+  }
 }
 
 template <class Stream>
@@ -432,7 +459,7 @@ void Connection<Stream>::run() {
     linger_ = true;
     first = false;
     Parser parser;
-    parser.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
+    parser.header_limit(static_cast<std::uint32_t>(std::min<size_t>(cfg.max_header_bytes, UINT32_MAX)));
     parser.body_limit(cfg.max_body_bytes);
     expires_after(cfg.read_timeout);  // a slow client has the read timeout for the whole head
     error_code ec;
@@ -528,12 +555,28 @@ void serve_connection(std::shared_ptr<ServiceState> state, int fd) {
 
   auto conn = std::make_shared<ServiceState::Conn>();
   conn->io = &io;
+  // Registered while the connection lives; the guard unregisters it however the fiber leaves
+  // (stop() must never run a cancel that points at a destroyed stream).
+  struct Registration {
+    ServiceState& state;
+    ServiceState::Conn& conn;
+    uint64_t id;
+    ~Registration() {
+      conn.cancel = nullptr;
+      {
+        std::lock_guard lock(state.mu);
+        state.conns.erase(id);
+      }
+      state.cv.notify_all();
+    }
+  };
   uint64_t id;
   {
     std::lock_guard lock(state->mu);
     id = state->next_conn++;
     state->conns.emplace(id, conn);
   }
+  Registration registration{*state, *conn, id};
   auto run = [&](auto& stream) {
     // Cancel (from stop(), posted to this worker): shutdown ends every later operation and
     // cancel() ends the pending one; the fd stays ours until the socket is destroyed.
@@ -547,7 +590,6 @@ void serve_connection(std::shared_ptr<ServiceState> state, int fd) {
     Connection<std::decay_t<decltype(stream)>> c(stream, *state, *conn, remote, state->tls != nullptr);
     c.run();
     c.close();
-    conn->cancel = nullptr;
   };
   if (!state->tls) {
     beast::tcp_stream stream(std::move(sock));
@@ -566,11 +608,6 @@ void serve_connection(std::shared_ptr<ServiceState> state, int fd) {
     if (!hs) run(stream);
     else core::log_debug("http {}: {}: TLS handshake failed: {}", state->config.id, remote, hs.message());
   }
-  {
-    std::lock_guard lock(state->mu);
-    state->conns.erase(id);
-  }
-  state->cv.notify_all();
 }
 
 }  // namespace wirt::http

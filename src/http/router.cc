@@ -155,6 +155,10 @@ RouteTable::Match RouteTable::match(std::string_view method, std::string_view pa
       break;
     }
   }
+  if (fallback_) {
+    m.handler = &fallback_;
+    return m;
+  }
   if (allowed.empty()) {
     m.status = 404;
     return m;

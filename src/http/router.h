@@ -27,6 +27,9 @@ class RouteTable {
   core::Status add(std::string method, const std::string& path, std::string owner, Handler handler);
   // Adds a static mount for GET/HEAD under `prefix` ("/" = everything).
   core::Status add_mount(std::string prefix, std::string owner, Handler handler);
+  // Serves every request no endpoint or mount takes, whatever its method (a whole-server
+  // handler such as a wasi:http/incoming-handler component under `wirt serve`).
+  void set_fallback(Handler handler) { fallback_ = std::move(handler); }
 
   struct Match {
     const Handler* handler = nullptr;  // null: no route
@@ -35,7 +38,7 @@ class RouteTable {
     std::string allow;                 // the Allow header for 405
   };
   Match match(std::string_view method, std::string_view path) const;
-  bool empty() const { return routes_.empty() && mounts_.empty(); }
+  bool empty() const { return routes_.empty() && mounts_.empty() && !fallback_; }
 
  private:
   struct Segment {
@@ -56,6 +59,7 @@ class RouteTable {
 
   std::vector<Route> routes_;  // most specific first
   std::vector<Mount> mounts_;  // longest prefix first
+  Handler fallback_;           // empty: 404/405
 };
 
 // Splits a pattern into segments; Invalid with the reason ("path: bad pattern ...").

@@ -129,31 +129,49 @@ void Service::accept_loop(std::shared_ptr<void> acceptor) {
 }
 
 void Service::stop() {
-  if (!started_) return;
-  started_ = false;
+  begin_stop();
+  finish_stop();
+}
+
+namespace {
+
+// Posts a cancel to every connection (to its own worker); idle_only spares those inside a request.
+void cancel_connections(ServiceState& s, bool idle_only) {
+  std::lock_guard lock(s.mu);
+  for (auto& [id, conn] : s.conns) {
+    asio::post(*conn->io, [conn = conn, idle_only] {
+      if (conn->cancel && !(idle_only && conn->busy)) conn->cancel();
+    });
+  }
+}
+
+}  // namespace
+
+void Service::begin_stop() {
+  if (!started_ || stopping_) return;
+  stopping_ = true;
   ServiceState& s = *state_;
   s.stopping = true;
+  drain_deadline_ = std::chrono::steady_clock::now() + s.config.drain_timeout;
   asio::post(*accept_io_, [this] { close_acceptor_(); });
   {
     std::unique_lock lock(accept_mu_);
     accept_cv_.wait(lock, [&] { return accept_done_; });
   }
-  auto cancel_all = [&](bool idle_only) {
-    std::lock_guard lock(s.mu);
-    for (auto& [id, conn] : s.conns) {
-      asio::post(*conn->io, [conn = conn, idle_only] {
-        if (conn->cancel && !(idle_only && conn->busy)) conn->cancel();
-      });
-    }
-  };
-  cancel_all(true);  // idle keep-alive connections: nothing in flight, close them now
+  cancel_connections(s, /*idle_only=*/true);  // nothing in flight there: close them now
+}
+
+void Service::finish_stop() {
+  if (!started_) return;
+  begin_stop();
+  started_ = false;
+  ServiceState& s = *state_;
   std::unique_lock lock(s.mu);
-  auto deadline = std::chrono::steady_clock::now() + s.config.drain_timeout;
-  if (!s.cv.wait_until(lock, deadline, [&] { return s.conns.empty(); })) {
+  if (!s.cv.wait_until(lock, drain_deadline_, [&] { return s.conns.empty(); })) {
     core::log_warn("http.service {}: {} connection(s) still busy after the drain deadline ({}); canceling them",
                    s.config.id, s.conns.size(), core::format_duration(s.config.drain_timeout));
     lock.unlock();
-    cancel_all(false);
+    cancel_connections(s, /*idle_only=*/false);
     lock.lock();
     if (!s.cv.wait_for(lock, std::chrono::seconds(2), [&] { return s.conns.empty(); })) {
       core::log_warn("http.service {}: {} handler(s) did not end after cancellation", s.config.id, s.conns.size());

@@ -67,6 +67,10 @@ class Service {
   const std::string& url() const { return url_; }
   // Drains and stops (see above); returns once every connection has ended or been canceled.
   void stop();
+  // stop() in two steps, so several services drain at the same time: begin_stop() closes the
+  // listener and idle connections, finish_stop() waits for the drain deadline.
+  void begin_stop();
+  void finish_stop();
 
  private:
   void accept_loop(std::shared_ptr<void> acceptor);
@@ -77,6 +81,8 @@ class Service {
   uint16_t port_ = 0;
   std::string url_;
   bool started_ = false;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_;
   boost::asio::io_context* accept_io_ = nullptr;
   std::function<void()> close_acceptor_;  // run on accept_io_
   std::mutex accept_mu_;

@@ -137,6 +137,13 @@ expect serves_after_write_timeout "$(get "${TIGHT}/hello.txt")" '^200\|'
 # request{max_body}
 expect lua_max_body_ok "$(get --data-binary 'twelve bytes' "$BASE/api/limited")" '^200\|application/json\|12$'
 expect lua_max_body_exceeded "$(get --data-binary @"$WORK/30k" "$BASE/api/limited")" '^500\|.*body too large \(max_body 100 bytes\)'
+# Expect: 100-continue: a body the handler never reads is never asked for (regression: a late
+# "100 Continue" after the final response corrupted the connection)
+expect_out=$($C -v -H 'Expect: 100-continue' --data-binary @"$WORK/30k" "$BASE/api/created" 2>&1 | tr -d '\r')
+expect expect_continue_unread_body_not_requested "$(printf '%s' "$expect_out" | grep -c '< HTTP/1.1 100 Continue')" '^0$'
+expect expect_continue_answer_closes "$(printf '%s' "$expect_out" | grep -E '^< (HTTP|Connection)' | tr '\n' ' ')" '^< HTTP/1.1 201 Created < Connection: close $'
+expect expect_continue_then_serves "$(get "$BASE/api/hello")" '^200\|'
+expect expect_continue_body_read_gets_100 "$($C -v -H 'Expect: 100-continue' --data-binary @"$WORK/30k" "$BASE/api/upload" 2>&1 | grep -c '< HTTP/1.1 100 Continue')" '^1$'
 # keep-alive: two requests on one connection
 expect keep_alive_reuses_connection "$($C -v "$BASE/api/hello" "$BASE/api/hello" 2>&1 | grep -c 'Re-using existing connection')" '^1$'
 exec 3<>/dev/tcp/127.0.0.1/"$PORT"

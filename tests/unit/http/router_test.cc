@@ -90,5 +90,16 @@ TEST(RouteTable, MountsServeGetAndHeadUnderTheirPrefix) {
   EXPECT_FALSE(t.add_mount("/static", "again", tag(&hit, 3)));
 }
 
+TEST(RouteTable, FallbackTakesWhatNothingElseServes) {
+  RouteTable t;
+  int hit = 0;
+  ASSERT_TRUE(t.add("GET", "/a", "a", tag(&hit, 1)));
+  t.set_fallback(tag(&hit, 2));
+  EXPECT_TRUE(t.match("GET", "/a").params.empty());
+  EXPECT_NE(t.match("GET", "/a").handler, t.match("DELETE", "/a").handler);  // 405 becomes the fallback
+  EXPECT_NE(t.match("PATCH", "/anything/else").handler, nullptr);
+  EXPECT_EQ(t.match("PATCH", "/anything/else").status, 0);
+}
+
 }  // namespace
 }  // namespace wirt::http
