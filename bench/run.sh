@@ -19,3 +19,5 @@ echo "## Lua -> Lua funcs.call overhead vs a plain Lua call (100,000 calls)"
 echo
 bash "$HERE/components/run.sh" "$WIRT"
 if [ -x "$HERE/wasm/run.sh" ]; then bash "$HERE/wasm/run.sh" "$WIRT"; fi
+echo
+bash "$HERE/http/run.sh" "$WIRT"

@@ -51,3 +51,32 @@ CLI=$(dirname "$0")/cli
 run run list -a "$CLI"
 echo "\$ echo 'a line from stdin' | wirt run -a $CLI greet Demo"
 echo "a line from stdin" | "$WIRT" run -a "$CLI" greet Demo 2>&1
+echo
+
+# HTTP: `wirt run` serves examples/http (port 0: the real address is read from the log), curl
+# talks to it, SIGTERM drains and stops it.
+HTTP_APP=$(dirname "$0")/http
+HTTP_LOG=$(mktemp)
+echo "\$ wirt run -a $HTTP_APP &"
+"$WIRT" run -a "$HTTP_APP" 2>"$HTTP_LOG" &
+HTTP_PID=$!
+BASE=""
+for _ in $(seq 1 200); do
+  BASE=$(grep -oE 'listening on http://[0-9.]+:[0-9]+' "$HTTP_LOG" | grep -oE 'http://.*' || true)
+  [ -n "$BASE" ] && break
+  sleep 0.05
+done
+cat "$HTTP_LOG"
+if [ -z "$BASE" ]; then kill "$HTTP_PID" 2>/dev/null; echo "(HTTP demo: the server did not start)"; exit 1; fi
+demo_curl() { echo "\$ curl $*"; curl -s --max-time 10 "$@"; echo; }
+demo_curl "$BASE/api/hello?name=Ada"
+demo_curl -H 'Content-Type: application/json' -d '{"numbers": [1, 2, 3.5]}' "$BASE/api/sum"
+demo_curl "$BASE/api/items/7"
+demo_curl -i "$BASE/api/items/x"
+demo_curl --data-binary 'Wippy' "$BASE/greet"
+demo_curl -N "$BASE/api/ticks"
+demo_curl -s -o /dev/null -w '%{http_code} %{content_type} %{size_download} bytes\n' "$BASE/"
+echo "\$ kill -TERM $HTTP_PID   # drains in-flight requests, then exits 0"
+kill -TERM "$HTTP_PID"
+wait "$HTTP_PID" && echo "(exit 0)"
+rm -f "$HTTP_LOG"

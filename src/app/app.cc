@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "app/http_kinds.h"
 #include "app/lua_kinds.h"
 #include "app/wasm_kinds.h"
 #include "core/log.h"
@@ -43,6 +44,8 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
 }
 
 App::~App() {
+  // Services first: their connections run on the workers.
+  if (http_) http_->stop_all();
   // Stop the workers before the runtimes their fibers may still reference go away.
   scheduler_.reset();
 }
@@ -66,12 +69,15 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
   };
   LuaKinds lua_kinds(lua_.get(), &functions_, processes_.get());
   wasm_ = std::make_unique<WasmKinds>(paths_.root, &functions_, processes_.get(), options.engine);
+  http_ = std::make_unique<HttpKinds>(paths_.root, scheduler_.get(), &functions_);
   for (const registry::Entry* e : *order) {
     core::Status st;
     if (lua_kinds.handles(e->kind)) {
       st = lua_kinds.add(*e);
     } else if (wasm_->handles(e->kind)) {
       st = wasm_->add(*e);
+    } else if (http_->handles(e->kind)) {
+      st = http_->add(*e);
     } else if (e->kind == "security.policy") {
       st = policies_.add(*e);
     } else if (e->kind == "process.host") {
@@ -85,6 +91,8 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
     }
     if (!st) reject(*e, st.error());
   }
+  // Routes need every function and filesystem: wired once all entries are in.
+  http_->link(wasm_->fs(), reject);
   if (problems->empty()) {
     if (auto st = lua_->link(); !st) problems->push_back(st.error());
   }
@@ -149,6 +157,10 @@ int App::run_command(const std::string& name, const std::vector<std::string>& ar
   if (v.is_bool()) return v.as_bool() ? 0 : 1;
   return 0;
 }
+
+core::Status App::start_services() { return http_->start_auto(); }
+
+void App::stop_services() { http_->stop_all(); }
 
 core::Result<core::Value> App::call(const std::string& id, const core::Array& args, const sched::CallContext& ctx) {
   std::optional<core::Result<core::Value>> out;

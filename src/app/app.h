@@ -26,6 +26,7 @@
 namespace wirt::app {
 
 class WasmKinds;
+class HttpKinds;
 
 struct BootOptions {
   size_t threads = 0;  // worker threads; 0 = number of cores
@@ -56,6 +57,14 @@ class App {
   // terminal.host), printing a string result on stdout and an error on stderr.
   int run_command(const std::string& name, const std::vector<std::string>& args);
 
+  // Starts the services with lifecycle.auto_start (http.service listeners); the first failure
+  // (a port in use, a TLS file that does not load) is returned naming the entry and field.
+  [[nodiscard]] core::Status start_services();
+  // Drains and stops the started services (in-flight requests finish up to their deadline).
+  void stop_services();
+  // The HTTP kinds (their running services), for tests.
+  HttpKinds& http() { return *http_; }
+
  private:
   App() = default;
   core::Status build(const BootOptions& options, std::vector<core::Error>* problems);
@@ -69,6 +78,7 @@ class App {
   std::vector<std::string> terminal_hosts_;
   std::unique_ptr<lua::LuaRuntime> lua_;
   std::unique_ptr<WasmKinds> wasm_;
+  std::unique_ptr<HttpKinds> http_;
 };
 
 // Function kinds that `wirt call` / `wirt test` can run.

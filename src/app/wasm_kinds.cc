@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "host/component_function.h"
+#include "http/wasi_http.h"
 
 namespace wirt::app {
 
@@ -19,11 +20,15 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
   auto bytes = host::read_module_bytes(*config, fs_);
   if (!bytes) return std::move(bytes).error();
   sched::FunctionHandler run;
+  bool wasi_http = config->transport == "wasi-http";
   if (bytes->is_component) {
     auto fn = host::ComponentFunction::load(entry, std::move(*config), bytes->bytes, functions_, &env_, settings_);
     if (!fn) return std::move(fn).error();
     std::shared_ptr<host::ComponentFunction> f = *fn;
     run = [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); };
+    // A wasi:http/incoming-handler serves the request itself (streaming its body): the
+    // wasi-http transport, which reads the whole body into an argument, does not apply.
+    if (f->is_http_handler()) wasi_http = false;
   } else {
     // Every host group except preview 1 serves components only (reference-wasm-runtime §1.4).
     for (const auto& group : config->imports) {
@@ -34,6 +39,7 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
     std::shared_ptr<host::WasmFunction> f = *fn;
     run = [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); };
   }
+  if (wasi_http) run = http::wasi_http_transport(std::move(run));
   std::string id = entry.id.str();
   if (entry.kind == "process.wasm") processes_->add_factory(id, run);
   else functions_->add(id, run);

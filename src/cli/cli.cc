@@ -84,6 +84,13 @@ int main(int argc, char** argv) {
   add_common(run);
   run->add_option("command", run_name, "list | NAME [ARGS...]");
 
+  std::string serve_addr = "127.0.0.1:8080", serve_file;
+  CLI::App* serve = app.add_subcommand("serve", "serve one wasi:http/proxy component (as `wasmtime serve`)");
+  serve->add_option("--addr", serve_addr, "address to listen on (host:port; port 0 picks a free one)")
+      ->capture_default_str();
+  serve->add_option("--threads", opts.threads, "worker threads (default: number of cores)");
+  serve->add_option("file", serve_file, "the component (.wasm) exporting wasi:http/incoming-handler")->required();
+
   try {
     std::reverse(argv_list.begin(), argv_list.end());  // CLI11 takes the vector reversed
     app.parse(argv_list);
@@ -101,6 +108,7 @@ int main(int argc, char** argv) {
   if (*test) return cmd_test(opts, suite);
   if (*check) return cmd_check(opts);
   if (*compile) return cmd_compile(opts);
+  if (*serve) return cmd_serve(opts, serve_addr, serve_file);
   if (*run) {
     std::vector<std::string> run_args;
     if (!run_name.empty()) run_args.push_back(run_name);

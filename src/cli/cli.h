@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
+
 namespace wirt::cli {
 
 // Parses argv and runs the command; returns the process exit code.
@@ -14,10 +16,15 @@ struct CommonOptions {
   int threads = 0;
 };
 
+// Prints `error [Kind]: message` (or `error: message` for an unknown kind) on stderr.
+void print_error(const core::Error& e);
+
 int cmd_call(const CommonOptions& opts, const std::string& id, const std::vector<std::string>& args);
 int cmd_test(const CommonOptions& opts, const std::string& suite);
 int cmd_check(const CommonOptions& opts);
 int cmd_compile(const CommonOptions& opts);
 int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args);
+// `wirt serve [--addr A] FILE.wasm`: one wasi:http/proxy component, no app (serve.cc).
+int cmd_serve(const CommonOptions& opts, const std::string& addr, const std::string& file);
 
 }  // namespace wirt::cli

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "app/app.h"
+#include "app/http_kinds.h"
 #include "cli/cli.h"
 #include "core/duration.h"
 #include "core/json.h"
@@ -20,15 +21,17 @@
 namespace wirt::cli {
 
 namespace {
-
 // How long `wirt test` waits past a test's timeout before it declares the test hung.
 constexpr std::chrono::seconds kHungTestGrace{5};
+}  // namespace
 
 void print_error(const core::Error& e) {
   auto kind = core::kind_name(e.kind());
   if (kind.empty()) fmt::print(stderr, "error: {}\n", e.message());
   else fmt::print(stderr, "error [{}]: {}\n", kind, e.message());
 }
+
+namespace {
 
 // Boots the app, printing every problem; nullptr on failure.
 std::unique_ptr<app::App> boot_or_report(const CommonOptions& opts, host::EngineSettings engine = {}) {
@@ -222,11 +225,20 @@ int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
     std::fflush(stdout);
     return app->run_command(args[0], std::vector<std::string>(args.begin() + 1, args.end()));
   }
-  // Services: run until SIGINT or SIGTERM, then shut down cleanly.
+  // Services: run until SIGINT or SIGTERM, then shut down cleanly (HTTP services drain their
+  // in-flight requests first).
+  if (auto st = app->start_services(); !st) {
+    print_error(st.error());
+    return 1;
+  }
+  // The address is always shown (whatever --log-level): with port 0 it is the only way to
+  // learn the port picked.
+  for (const auto& [id, url] : app->http().listening()) fmt::print(stderr, "wirt: http.service {} listening on {}\n", id, url);
   core::log_info("running {} entries; stop with Ctrl-C", app->entries().size());
   booted.store(true);
   int sig = stopped.get();
   core::log_info("signal {}: shutting down", sig);
+  app->stop_services();
   return 0;
 }
 

@@ -296,8 +296,32 @@ core::Result<core::Value> ComponentInstance::call(std::string_view export_name, 
   return call(i, args);
 }
 
-// export_index ≥ 0: index into plan().exports; < 0: lifted function -1-index (internal use).
+core::Result<core::Value> ComponentInstance::call_lending(int export_index, core::Array args) {
+  const LinkPlan& plan = component_->plan();
+  if (export_index < 0 || size_t(export_index) >= plan.exports.size()) return core::not_found("no such export");
+  const FuncTarget& f = plan.exports[size_t(export_index)].func;
+  if (f.kind != FuncTarget::Kind::Lifted) return core::invalid("call_lending: the export is not a lifted function");
+  const FuncSig& sig = *plan.lifted[f.lifted].sig;
+  if (args.size() != sig.params.size()) return core::invalid("call_lending: wrong argument count");
+  for (size_t i = 0; i < args.size(); i++) {
+    WIRT_TRY(map_handles(*sig.params[i].type, args[i], [&](const Type& h, int64_t rep) -> core::Result<int64_t> {
+      auto id = rt_->resource_ids.find(h.elem.get());
+      if (id == rt_->resource_ids.end() || !plan.resources[id->second].host)
+        return core::invalid(fmt::format("call_lending: parameter {} is not a host resource of the component",
+                                         sig.params[i].name));
+      if (h.kind != TypeKind::Own) return core::invalid("call_lending: only own<R> parameters can be lent");
+      return int64_t(resources_.add(id->second, uint32_t(rep), true));
+    }));
+  }
+  return call_impl(export_index, args, true);
+}
+
 core::Result<core::Value> ComponentInstance::call(int export_index, const core::Array& args) {
+  return call_impl(export_index, args, false);
+}
+
+// export_index ≥ 0: index into plan().exports; < 0: lifted function -1-index (internal use).
+core::Result<core::Value> ComponentInstance::call_impl(int export_index, const core::Array& args, bool handles_as_ints) {
   const LinkPlan& plan = component_->plan();
   uint32_t li;
   if (export_index >= 0) {
@@ -341,7 +365,9 @@ core::Result<core::Value> ComponentInstance::call(int export_index, const core::
   } clear{in_call_, outer};
 
   CoreMemory mem(o);
-  auto flat = lower_params(*L.sig, args, mem, o.abi);
+  CanonOptions abi = o.abi;
+  abi.handles_as_ints = handles_as_ints;
+  auto flat = lower_params(*L.sig, args, mem, abi);
   if (!flat) return flat.error();
   if (flat->size() != L.flat_params)
     return core::internal(fmt::format("component: {} flat parameters for a core function taking {}", flat->size(), L.flat_params));

@@ -50,6 +50,12 @@ class ComponentInstance {
   // argument count or values that do not fit the parameter types.
   core::Result<core::Value> call(std::string_view export_name, const core::Array& args);
   core::Result<core::Value> call(int export_index, const core::Array& args);
+  // For host code in C++ that hands host resources to an export (e.g. wasi:http's
+  // handle(own<incoming-request>, own<response-outparam>)): each own<R> argument of a host
+  // resource R is the host's representation (an Int); it becomes a new handle in this instance's
+  // table, owned by the guest from then on (CanonicalABI.md "lower_own"). Other arguments as
+  // call(). Invalid when a handle argument's resource is not a host resource of this component.
+  core::Result<core::Value> call_lending(int export_index, core::Array args);
 
   core::Status reset(int64_t deadline_ns = 0);  // see wasm::Instance::reset
 
@@ -65,6 +71,7 @@ class ComponentInstance {
   struct Runtime;  // per-instance resolved adapters (component_instance.cc)
   ComponentInstance() = default;
   core::Status instantiate_cores();
+  core::Result<core::Value> call_impl(int export_index, const core::Array& args, bool handles_as_ints);
 
   std::shared_ptr<Component> component_;
   HostImports imports_;

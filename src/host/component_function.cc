@@ -10,6 +10,8 @@
 #include "host/wasm_function.h"
 #include "wasi/call_state.h"
 #include "wasi/guest_env.h"
+#include "wasi/http_incoming.h"
+#include "wasi/http_types.h"
 #include "wasi/preview2.h"
 
 namespace wirt::host {
@@ -88,8 +90,11 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
     return core::invalid(fmt::format("method {} is not an exported function of the component (callable exports: {})",
                                      method, names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
   }
+  // A wasi:http/incoming-handler#handle export makes the entry an HTTP handler (its parameters
+  // are the request and response resources the host lends; see component_function.h).
+  fn->http_handler_ = wasi::find_incoming_handler(*fn->component_) == fn->export_index_;
   for (const auto& p : fn->sig_->params) {
-    if (p.type->is_handle()) {
+    if (p.type->is_handle() && !fn->http_handler_) {
       return core::invalid(fmt::format("method {}: parameter {} is a resource handle ({}), which cannot cross from Lua",
                                        method, p.name, p.type->to_wit()));
     }
@@ -136,7 +141,16 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
 
 void ComponentFunction::bind_host_imports() {
   imports_.group_for_unresolved = [](std::string_view iface) { return import_group(std::string(iface)).value_or(""); };
-  wasi::define_preview2(imports_, config_.imports);
+  std::vector<std::string> groups = config_.imports;
+  bool http = std::find(groups.begin(), groups.end(), "wasi:http") != groups.end();
+  if (http_handler_) {
+    // The handler's own plumbing: its request and response, their body streams and pollables.
+    for (const char* g : {"wasi:io", "wasi:poll"}) {
+      if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.emplace_back(g);
+    }
+  }
+  wasi::define_preview2(imports_, groups);
+  if (http || http_handler_) wasi::define_http_types(imports_);
   for (const auto& [import, target] : config_.host) {
     std::string t = target;
     imports_.add(import, {nullptr, [t](component::HostCall& call, const core::Array& args) {
@@ -168,41 +182,60 @@ void ComponentFunction::bind_host_imports() {
                }});
 }
 
-core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx, const core::Array& args) {
-  auto lease = pool_->acquire(deadline_ns(ctx), ctx.holds(pool_.get()));
-  if (!lease) return std::move(lease).error().wrap(id_);
-  // Registry calls the guest makes run in a context that records this pool as held.
-  sched::CallContext inner = ctx;
-  inner.held_pools = std::make_shared<const sched::CallContext::HeldPool>(
-      sched::CallContext::HeldPool{pool_.get(), ctx.held_pools});
-  wasi::CallState scope;
-  scope.ctx = &inner;
+// What every call of the component does before the guest runs: the guest environment and the
+// deadline (the nearer of the caller's and limits.max_execution_ms) on every core instance.
+core::Status ComponentFunction::begin_call(component::ComponentInstance& inst, wasi::CallState& scope,
+                                           const sched::CallContext& ctx) {
+  scope.ctx = &ctx;
   scope.functions = functions_;
   WIRT_TRY(prepare_guest_env(scope.env, id_, ns_, config_, env_, ctx));
-  (*lease)->user_data = &scope;
+  inst.user_data = &scope;
+  int64_t deadline = deadline_ns(ctx);
+  if (config_.max_execution_ms > 0) {
+    int64_t own = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch()).count() +
+                  config_.max_execution_ms * 1000000;
+    if (deadline == 0 || own < deadline) deadline = own;
+  }
+  // The caller's deadline bounds every core instance of the component.
+  for (size_t i = 0; wasm::Instance* core = inst.core_instance(i); ++i) core->set_call_deadline(deadline);
+  scope.deadline_ns = deadline;
+  return {};
+}
+
+core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx, const core::Array& args) {
+  if (http_handler_) {
+    // An http.endpoint calls its func with the request in the context (src/http/endpoint.cc).
+    if (ctx.exchange && args.empty()) {
+      WIRT_TRY(serve_http(ctx, *ctx.exchange));
+      return core::Value();
+    }
+    return core::invalid(fmt::format("{}: {} is a wasi:http/incoming-handler: it serves HTTP requests (as the func of "
+                                     "an http.endpoint, or with `wirt serve`) and cannot be called with arguments",
+                                     id_, config_.method));
+  }
   // A command component (`wasi:cli/run#run` takes no parameters) gets a terminal command's
   // words as its arguments (argv after the configured wasi.args), as a shell would pass them.
   const core::Array* call_args = &args;
   static const core::Array kNone;
-  if (ctx.terminal && sig_->params.empty() && !args.empty()) {
-    for (const auto& a : args) scope.env.args.push_back(a.is_string() ? a.as_string() : core::to_json(a));
-    call_args = &kNone;
-  }
+  bool terminal_args = ctx.terminal && sig_->params.empty() && !args.empty();
+  if (terminal_args) call_args = &kNone;
   if (call_args->size() != sig_->params.size()) {
     std::vector<std::string> params;
     for (const auto& p : sig_->params) params.push_back(p.name + ": " + p.type->to_wit());
     return core::invalid(fmt::format("{}: expected {} argument{} ({}), got {}", config_.method, params.size(),
                                      params.size() == 1 ? "" : "s", fmt::join(params, ", "), call_args->size()));
   }
-  // The caller's deadline bounds every core instance of the component.
-  int64_t deadline = deadline_ns(ctx);
-  for (size_t i = 0; wasm::Instance* core = (*lease)->core_instance(i); ++i) core->set_call_deadline(deadline);
-  scope.deadline_ns = deadline;
-  if (config_.max_execution_ms > 0) {
-    int64_t own = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch()).count() +
-                  config_.max_execution_ms * 1000000;
-    if (scope.deadline_ns == 0 || own < scope.deadline_ns) scope.deadline_ns = own;
+  // Fails at once (instead of waiting forever) when this call chain already holds an instance
+  // of this pool, e.g. a Lua <-> component recursion on an `inline` pool.
+  auto lease = pool_->acquire(deadline_ns(ctx), ctx.holds(pool_.get()));
+  if (!lease) return std::move(lease).error().wrap(id_);
+  // Registry calls the guest makes run in a context that records this pool as held.
+  sched::CallContext inner = ctx.holding(pool_.get());
+  wasi::CallState scope;
+  WIRT_TRY(begin_call(**lease, scope, inner));
+  if (terminal_args) {
+    for (const auto& a : args) scope.env.args.push_back(a.is_string() ? a.as_string() : core::to_json(a));
   }
   auto r = (*lease)->call(export_index_, *call_args);
   (*lease)->user_data = nullptr;
@@ -210,6 +243,19 @@ core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx,
   if (!r) return finish_guest_call(std::move(r), config_.method);
   if (component::returns_result(*sig_)) return component::split_result(*sig_, std::move(*r));
   return r;
+}
+
+core::Status ComponentFunction::serve_http(const sched::CallContext& ctx, http::Exchange& exchange) {
+  if (!http_handler_)
+    return core::invalid(fmt::format("{}: method {} is not wasi:http/incoming-handler#handle", id_, config_.method));
+  auto lease = pool_->acquire(deadline_ns(ctx), ctx.holds(pool_.get()));
+  if (!lease) return std::move(lease).error().wrap(id_);
+  sched::CallContext inner = ctx.holding(pool_.get());
+  wasi::CallState scope;
+  WIRT_TRY(begin_call(**lease, scope, inner));
+  core::Status s = wasi::serve_incoming(**lease, export_index_, scope, exchange, id_);
+  (*lease)->user_data = nullptr;
+  return s;
 }
 
 }  // namespace wirt::host

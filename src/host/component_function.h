@@ -9,7 +9,14 @@
 // (call-string, call-bytes, call-json). Other imports stay unresolved and trap when called,
 // naming the import and the `imports:` group that provides it.
 //
-// Thread-safe after load: call() runs concurrently from fibers on any worker.
+// HTTP handlers: when `method` is `wasi:http/incoming-handler#handle` (any 0.2.x; the
+// wasi:http/proxy world's export) the entry serves HTTP requests through serve_http() — as an
+// http.endpoint's func or under `wirt serve` — with wasi:http/types, wasi:io and wasi:poll
+// provided (the handler's request, response, body streams and their pollables) besides the
+// configured `imports:`. call() serves the request of ctx.exchange (an http.endpoint's call)
+// and returns nil; without a request it fails with Invalid.
+//
+// Thread-safe after load: call() and serve_http() run concurrently from fibers on any worker.
 #pragma once
 
 #include <memory>
@@ -22,9 +29,14 @@
 #include "host/env_registry.h"
 #include "host/instance_pool.h"
 #include "host/wasm_config.h"
+#include "http/exchange.h"
 #include "registry/entry.h"
 #include "sched/call_context.h"
 #include "sched/functions.h"
+
+namespace wirt::wasi {
+struct CallState;
+}
 
 namespace wirt::host {
 
@@ -39,9 +51,16 @@ class ComponentFunction {
 
   core::Result<core::Value> call(const sched::CallContext& ctx, const core::Array& args);
 
+  // True when the entry's method is wasi:http/incoming-handler#handle.
+  bool is_http_handler() const { return http_handler_; }
+  // Serves one HTTP request (wasi/http_incoming.h says how the outcome maps to the response).
+  [[nodiscard]] core::Status serve_http(const sched::CallContext& ctx, http::Exchange& exchange);
+
  private:
   ComponentFunction() = default;
   void bind_host_imports();
+  [[nodiscard]] core::Status begin_call(component::ComponentInstance& inst, wasi::CallState& scope,
+                                        const sched::CallContext& ctx);
 
   std::string id_;
   std::string ns_;
@@ -52,6 +71,7 @@ class ComponentFunction {
   component::HostImports imports_;
   int export_index_ = -1;
   const component::FuncSig* sig_ = nullptr;
+  bool http_handler_ = false;
   std::unique_ptr<InstancePool<component::ComponentInstance>> pool_;
 };
 

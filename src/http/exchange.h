@@ -52,6 +52,7 @@ struct RequestHead {
   std::string remote_addr;  // "ip:port" of the client
   std::optional<uint64_t> content_length;  // nullopt for chunked or absent
   int version = 11;     // 10 or 11
+  Fields params;        // route parameters ({name} and {rest...} of the endpoint's path)
 };
 
 class Exchange {
@@ -76,12 +77,23 @@ class Exchange {
   [[nodiscard]] virtual core::Status add_header(std::string name, std::string value) = 0;
   [[nodiscard]] virtual core::Status set_header(std::string name, std::string value) = 0;
   virtual bool head_sent() const = 0;
+  // The status and fields set so far (what a handler's result is written with when it wrote
+  // nothing itself). Defaults for implementations that do not track them.
+  virtual int status() const { return 200; }
+  virtual const Fields* response_headers() const { return nullptr; }
+  // True once the handler gave body bytes (buffered or written) or the head went out: its
+  // return value is then not written as the body.
+  virtual bool body_started() const { return head_sent(); }
 
   // Writes body bytes. The first write sends the head: with Content-Length when the handler set
   // one, else with chunked transfer encoding. Each write is flushed to the socket before it
   // returns (suspends the fiber; Timeout at the write timeout, Unavailable when the client went
   // away), so server-sent events reach the client as they are written.
   [[nodiscard]] virtual core::Status write(std::string_view bytes) = 0;
+  // Appends body bytes without flushing: they go out with the next write() or finish(). A
+  // response that is only buffered then finished is sent with Content-Length instead of
+  // chunked (what a Lua handler's res:write does). Default: write at once.
+  [[nodiscard]] virtual core::Status buffer(std::string_view bytes) { return write(bytes); }
   // Ends the response (sending the head if no write did, with the trailers when chunked).
   // Called by the server after the handler returns if the handler did not.
   [[nodiscard]] virtual core::Status finish(const Fields& trailers = {}) = 0;

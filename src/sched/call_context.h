@@ -13,6 +13,10 @@
 
 #include "core/value.h"
 
+namespace wirt::http {
+class Exchange;
+}
+
 namespace wirt::sched {
 
 struct Actor {
@@ -50,6 +54,18 @@ struct CallContext {
       if (h->pool == pool) return true;
     return false;
   }
+  // A copy of this context that records `pool` as held, for the registry calls a guest makes
+  // while it runs on an instance of that pool.
+  CallContext holding(const void* pool) const {
+    CallContext c = *this;
+    c.held_pools = std::make_shared<const HeldPool>(HeldPool{pool, held_pools});
+    return c;
+  }
+  // The HTTP request an http.endpoint is serving, set only on the context of the endpoint's
+  // function (src/http/): the `http` Lua module, `transport: wasi-http` and incoming-handler
+  // components read it. Not inherited (fork drops it): a nested funcs.call never sees the
+  // request, as the reference keeps the request context to the endpoint's frame.
+  http::Exchange* exchange = nullptr;
 
   // The context a callee sees: the inheritable pairs (actor, scope, values) and the deadline.
   CallContext fork(std::string callee_id) const {

@@ -24,6 +24,12 @@ class FunctionTable {
  public:
   void add(std::string id, FunctionHandler handler) { handlers_[std::move(id)] = std::move(handler); }
   bool contains(const std::string& id) const { return handlers_.count(id) != 0; }
+  // The handler registered for `id`, or nullptr. For callers that build the callee's context
+  // themselves (an http.endpoint adds the request to it).
+  const FunctionHandler* find(const std::string& id) const {
+    auto it = handlers_.find(id);
+    return it == handlers_.end() ? nullptr : &it->second;
+  }
 
   // Calls `id` on the current fiber with a forked context. Errors: NotFound for an unknown id,
   // Timeout when the caller's deadline has passed, Internal past kMaxCallDepth.

@@ -4,18 +4,33 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 
+#include "core/result.h"
 #include "sched/call_context.h"
 #include "sched/functions.h"
 #include "wasi/guest_env.h"
+#include "wasi/streams.h"
 
 namespace wirt::wasi {
 
-// A wasi:io/poll pollable: ready at `deadline_ns` (steady clock), or always ready (0).
+struct HttpState;  // wasi/http_types.h
+
+// A wasi:io/poll pollable: ready at `deadline_ns` (steady clock), or always ready (0) — unless
+// `ready` is set: then it is ready when ready() says so, and `block` suspends the fiber until it
+// is (e.g. a body stream waiting for the client). The callbacks capture reps, never pointers to
+// the objects they watch, since a guest may drop those first.
 struct Pollable {
   int64_t deadline_ns = 0;
+  std::function<bool()> ready;
+  std::function<core::Status()> block;
 };
+
+// Pollables alive at once in one call; a guest that subscribes without ever dropping traps
+// there instead of growing host memory.
+inline constexpr size_t kMaxPollables = 10000;
 
 struct CallState {
   const sched::CallContext* ctx = nullptr;
@@ -25,7 +40,23 @@ struct CallState {
   // limits.max_execution_ms. Waits end there with Timeout instead of sleeping past it.
   int64_t deadline_ns = 0;
   std::map<uint32_t, Pollable> pollables;  // host resource reps handed to the guest
-  uint32_t next_rep = 1;
+  // wasi:io streams other than stdio (reps 0–2 are stdin/stdout/stderr, so lent reps start at 3).
+  std::map<uint32_t, std::unique_ptr<HostInputStream>> inputs;
+  std::map<uint32_t, std::unique_ptr<HostOutputStream>> outputs;
+  // wasi:io/error resources lent to the guest: their to-debug-string text.
+  std::map<uint32_t, std::string> errors;
+  uint32_t next_rep = 3;
+  // The request being served when the call is a wasi:http/incoming-handler#handle (else null).
+  HttpState* http = nullptr;
+
+  // Lends a new pollable (Invalid past kMaxPollables alive).
+  core::Result<uint32_t> add_pollable(Pollable p) {
+    if (pollables.size() >= kMaxPollables)
+      return core::invalid("wasi:io/poll: more than 10000 pollables alive in one call");
+    uint32_t rep = next_rep++;
+    pollables[rep] = std::move(p);
+    return rep;
+  }
 };
 
 }  // namespace wirt::wasi

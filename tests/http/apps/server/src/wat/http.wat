@@ -1,0 +1,42 @@
+;; Core-module functions for `transport: wasi-http` (tests/http): strings through the
+;; canonical ABI (cabi_realloc, results through a returned pointer), plus a trap and a spin.
+(module
+  (memory (export "memory") 2)
+  (global $heap (mut i32) (i32.const 4096))
+  (data (i32.const 0) "Hello, ")
+  (data (i32.const 16) "Hello, World!")
+  (func $alloc (param $n i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $n)))
+    (local.get $p))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (call $alloc (local.get 3)))
+  (func $copy (param $dst i32) (param $src i32) (param $n i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (i32.store8 (local.get $dst) (i32.load8_u (local.get $src)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 1)))
+        (local.set $src (i32.add (local.get $src) (i32.const 1)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next))))
+  ;; greet(name: string) -> string: "Hello, <name>!"
+  (func (export "greet") (param $ptr i32) (param $len i32) (result i32)
+    (local $out i32)
+    (local.set $out (call $alloc (i32.add (local.get $len) (i32.const 8))))
+    (call $copy (local.get $out) (i32.const 0) (i32.const 7))
+    (call $copy (i32.add (local.get $out) (i32.const 7)) (local.get $ptr) (local.get $len))
+    (i32.store8 (i32.add (i32.add (local.get $out) (i32.const 7)) (local.get $len)) (i32.const 33))
+    (i32.store (i32.const 1024) (local.get $out))
+    (i32.store (i32.const 1028) (i32.add (local.get $len) (i32.const 8)))
+    (i32.const 1024))
+  ;; hello() -> string: "Hello, World!"
+  (func (export "hello") (result i32)
+    (i32.store (i32.const 1024) (i32.const 16))
+    (i32.store (i32.const 1028) (i32.const 13))
+    (i32.const 1024))
+  (func (export "answer") (result i32) (i32.const 42))
+  (func (export "quiet"))
+  (func (export "trap") (result i32) unreachable)
+  (func (export "spin") (loop $l (br $l))))
