@@ -73,6 +73,13 @@ expect request_ctx_not_inherited "$(get "$BASE/api/nested")" '^200\|.*no request
 expect service_actor_is_request_actor "$(get "$BASE/api/users/me/posts/1")" '"actor":"svc:gateway"'
 expect funcs_call_wasi_http_is_payload "$(get "$BASE/api/call-greet")" '^200\|text/plain; charset=utf-8\|Hello, Lua!$'
 
+# a blocking handler suspends only its fiber: 8 requests sleeping 500ms each end together
+t0=$(date +%s.%N)
+pids=()
+for _ in 1 2 3 4 5 6 7 8; do $C -o /dev/null "$BASE/api/slow?ms=500" & pids+=($!); done
+wait "${pids[@]}"
+expect blocking_handlers_run_concurrently "$(echo "$(date +%s.%N) - $t0" | bc)" '^(0?\.[5-9]|1\.[0-1])'
+
 # --- errors: raise → 500 (logged), trap → 500, max_execution_ms → 504, server keeps serving
 expect lua_raise_500 "$(get "$BASE/api/boom")" '^500\|text/plain.*kaboom'
 expect lua_raise_logged "$(grep -c 'http:boom failed: .*kaboom' "$WORK/server.log")" '^[1-9]'
