@@ -2,9 +2,8 @@
 // an app folder, as `wasmtime serve` does. The component is loaded as a function.wasm entry
 // would be (method wasi:http/incoming-handler#handle, the default pool) with the proxy world's
 // imports — wasi:http/types, wasi:io, wasi:poll, wasi:clocks, wasi:random, wasi:cli (its
-// stdout/stderr go to the log) — and every request of every method the server routes (GET,
-// HEAD, POST, PUT, DELETE, PATCH, OPTIONS) on every path goes to it, on an http.service with
-// the default limits and timeouts. SIGINT/SIGTERM drain the requests in flight, then exit 0.
+// stdout/stderr go to the log) — and every request, whatever its method and path, goes to it
+// (the route table's fallback), on an http.service with the default limits and timeouts. SIGINT/SIGTERM drain the requests in flight, then exit 0.
 #include <signal.h>
 
 #include <filesystem>
@@ -26,8 +25,6 @@
 namespace wirt::cli {
 
 namespace {
-
-constexpr const char* kMethods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
 
 core::Result<std::string> read_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -86,9 +83,7 @@ int cmd_serve(const CommonOptions& opts, const std::string& addr, const std::str
     ctx.exchange = &ex;
     if (auto st = proxy->serve_http(ctx, ex); !st) http::write_error(ex, st.error(), id);
   };
-  for (const char* method : kMethods) {
-    if (auto st = service.routes().add(method, "/{path...}", id, handler); !st) return fail(st.error());
-  }
+  service.routes().set_fallback(std::move(handler));
   if (auto st = service.start(); !st) return fail(core::Error(st.error()).wrap(id));
   // Always shown (whatever --log-level): with port 0 it is the only way to learn the port.
   fmt::print(stderr, "wirt: serving {} on {}\n", file, service.url());

@@ -15,6 +15,8 @@ cleanup() {
 trap cleanup EXIT
 passed=0
 failed=0
+# Seconds since a `date +%s.%N` stamp, as 0.123
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
 pass() { passed=$((passed + 1)); echo "PASS $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
 # expect NAME ACTUAL PATTERN: ACTUAL must match the extended regex PATTERN.
@@ -73,6 +75,13 @@ expect request_ctx_not_inherited "$(get "$BASE/api/nested")" '^200\|.*no request
 expect service_actor_is_request_actor "$(get "$BASE/api/users/me/posts/1")" '"actor":"svc:gateway"'
 expect funcs_call_wasi_http_is_payload "$(get "$BASE/api/call-greet")" '^200\|text/plain; charset=utf-8\|Hello, Lua!$'
 
+# a blocking handler suspends only its fiber: 8 requests sleeping 500ms each end together
+t0=$(date +%s.%N)
+pids=()
+for _ in 1 2 3 4 5 6 7 8; do $C -o /dev/null "$BASE/api/slow?ms=500" & pids+=($!); done
+wait "${pids[@]}"
+expect blocking_handlers_run_concurrently "$(since "$t0")" '^(0?\.[5-9]|1\.[0-1])'
+
 # --- errors: raise → 500 (logged), trap → 500, max_execution_ms → 504, server keeps serving
 expect lua_raise_500 "$(get "$BASE/api/boom")" '^500\|text/plain.*kaboom'
 expect lua_raise_logged "$(grep -c 'http:boom failed: .*kaboom' "$WORK/server.log")" '^[1-9]'
@@ -113,7 +122,7 @@ start=$(date +%s.%N)
 exec 3<>/dev/tcp/127.0.0.1/"$PORT"
 printf 'GET /api/hello HTTP/1.1\r\nHost: x\r\n' >&3   # stalls: the head never ends
 timeout 10 cat <&3 >/dev/null
-elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+elapsed=$(since "$start")
 exec 3<&-
 expect stalled_client_closed_at_read_timeout "$elapsed" '^(0?\.9|1\.|2\.)'
 expect serves_while_client_stalls "$(get "$BASE/api/hello")" '^200\|'
@@ -122,7 +131,7 @@ exec 3<>/dev/tcp/127.0.0.1/"${TIGHT##*:}"
 printf 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n' >&3
 start=$(date +%s.%N)
 idle_out=$(timeout 5 cat <&3 | tr -d '\r' | tail -1)
-elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+elapsed=$(since "$start")
 exec 3<&-
 expect idle_timeout_answered_first "$idle_out" '^hello static$'
 expect idle_timeout_closes "$elapsed" '^(0?\.[2-9])'
@@ -205,7 +214,7 @@ t0=$(date +%s.%N)
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID"
 rc=$?
-took=$(echo "$(date +%s.%N) - $t0" | bc)
+took=$(since "$t0")
 SERVER_PID=""
 wait "$CURL"
 expect drain_deadline_exit_0 "$rc" '^0$'

@@ -111,124 +111,139 @@ class HttpProxy : public ::testing::Test {
 
 }  // namespace
 
-TEST_F(HttpProxy, DetectsTheIncomingHandlerExport) {
-  auto c = proxy_component();
-  ASSERT_TRUE(c);
-  int idx = wasi::find_incoming_handler(*c);
-  ASSERT_GE(idx, 0);
-  EXPECT_EQ(c->plan().exports[size_t(idx)].name, "wasi:http/incoming-handler@0.2.10#handle");
-  EXPECT_TRUE(wasi::imports_wasi_http(*c));
-}
-
-TEST_F(HttpProxy, HelloIsServedWithStatusHeadersAndBody) {
-  MemoryExchange ex = request("GET", "/hello");
-  auto s = serve(ex);
-  ASSERT_TRUE(s.ok()) << s.error().message();
-  EXPECT_EQ(ex.status, 200);
-  EXPECT_EQ(ex.header("content-type"), "text/plain");
-  EXPECT_EQ(ex.out, "hello from js\n");
-  EXPECT_TRUE(ex.done);
-}
-
-TEST_F(HttpProxy, StatusAndRepeatedHeadersReachTheExchange) {
-  MemoryExchange ex = request("GET", "/status");
-  auto s = serve(ex);
-  ASSERT_TRUE(s.ok()) << s.error().message();
-  EXPECT_EQ(ex.status, 418);
-  EXPECT_EQ(ex.header("x-custom"), "yes");
-  int cookies = 0;
-  for (const auto& [k, v] : ex.headers) cookies += wasi::same_field_name(k, "set-cookie");
-  EXPECT_EQ(cookies, 2);
-  EXPECT_EQ(ex.out, "I am a teapot\n");
-}
-
-TEST_F(HttpProxy, RequestMethodPathQueryAndHeadersReachTheGuest) {
-  MemoryExchange ex = request("GET", "/headers?q=1");
-  ex.head.headers.emplace_back("X-Test", "forty two");
-  auto s = serve(ex);
-  ASSERT_TRUE(s.ok()) << s.error().message();
-  EXPECT_EQ(ex.status, 200);
-  EXPECT_NE(ex.out.find("\"method\":\"GET\""), std::string::npos) << ex.out;
-  EXPECT_NE(ex.out.find("\"path\":\"/headers\""), std::string::npos) << ex.out;
-  EXPECT_NE(ex.out.find("\"query\":\"?q=1\""), std::string::npos) << ex.out;
-  EXPECT_NE(ex.out.find("\"xtest\":\"forty two\""), std::string::npos) << ex.out;
-  EXPECT_NE(ex.out.find("\"agent\":\"unit-test\""), std::string::npos) << ex.out;
-}
-
-TEST_F(HttpProxy, EchoStreamsTheRequestBodyBack) {
-  MemoryExchange ex = request("POST", "/echo");
-  std::string sent;
-  for (int i = 0; i < 40; ++i) {
-    std::string piece(10000 + i, char('a' + i % 26));
-    sent += piece;
-    ex.body.push_back(piece);
+// The JS scenarios share one test: each test process compiles the 14 MB component on tier 1
+// (tens of seconds), and ctest runs every test case in a process of its own.
+TEST_F(HttpProxy, JsProxyComponentServesEveryRoute) {
+  {
+    SCOPED_TRACE("DetectsTheIncomingHandlerExport");
+    auto c = proxy_component();
+    ASSERT_TRUE(c);
+    int idx = wasi::find_incoming_handler(*c);
+    ASSERT_GE(idx, 0);
+    EXPECT_EQ(c->plan().exports[size_t(idx)].name, "wasi:http/incoming-handler@0.2.10#handle");
+    EXPECT_TRUE(wasi::imports_wasi_http(*c));
   }
-  ex.head.headers.emplace_back("Content-Type", "application/x-test");
-  auto s = serve(ex);
-  ASSERT_TRUE(s.ok()) << s.error().message();
-  EXPECT_EQ(ex.status, 200);
-  EXPECT_EQ(ex.header("content-type"), "application/x-test");
-  EXPECT_EQ(ex.out.size(), sent.size());
-  EXPECT_TRUE(ex.out == sent);
-  EXPECT_GT(ex.writes, 1u);  // streamed, not one buffered write
-}
 
-TEST_F(HttpProxy, ChunksAreWrittenOneByOne) {
-  MemoryExchange ex = request("GET", "/chunks?n=4");
-  auto s = serve(ex);
-  ASSERT_TRUE(s.ok()) << s.error().message();
-  EXPECT_EQ(ex.out, "chunk 0\nchunk 1\nchunk 2\nchunk 3\n");
-  EXPECT_GE(ex.writes, 4u);
-}
+  {
+    SCOPED_TRACE("HelloIsServedWithStatusHeadersAndBody");
+    MemoryExchange ex = request("GET", "/hello");
+    auto s = serve(ex);
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    EXPECT_EQ(ex.status, 200);
+    EXPECT_EQ(ex.header("content-type"), "text/plain");
+    EXPECT_EQ(ex.out, "hello from js\n");
+    EXPECT_TRUE(ex.done);
+  }
 
-TEST_F(HttpProxy, TimersWork) {
-  MemoryExchange ex = request("GET", "/sleep?ms=30");
-  auto t0 = std::chrono::steady_clock::now();
-  auto s = serve(ex);
-  ASSERT_TRUE(s.ok()) << s.error().message();
-  EXPECT_EQ(ex.out, "slept 30 ms\n");
-  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(30));
-}
+  {
+    SCOPED_TRACE("StatusAndRepeatedHeadersReachTheExchange");
+    MemoryExchange ex = request("GET", "/status");
+    auto s = serve(ex);
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    EXPECT_EQ(ex.status, 418);
+    EXPECT_EQ(ex.header("x-custom"), "yes");
+    int cookies = 0;
+    for (const auto& [k, v] : ex.headers) cookies += wasi::same_field_name(k, "set-cookie");
+    EXPECT_EQ(cookies, 2);
+    EXPECT_EQ(ex.out, "I am a teapot\n");
+  }
 
-TEST_F(HttpProxy, AThrowingHandlerIsA500AndTheNextRequestIsFine) {
-  MemoryExchange ex = request("GET", "/throw");
-  auto s = serve(ex);
-  EXPECT_TRUE(ex.done);
-  EXPECT_EQ(ex.status, 500);
-  MemoryExchange next = request("GET", "/hello");
-  auto s2 = serve(next);
-  ASSERT_TRUE(s2.ok()) << s2.error().message();
-  EXPECT_EQ(next.out, "hello from js\n");
-}
+  {
+    SCOPED_TRACE("RequestMethodPathQueryAndHeadersReachTheGuest");
+    MemoryExchange ex = request("GET", "/headers?q=1");
+    ex.head.headers.emplace_back("X-Test", "forty two");
+    auto s = serve(ex);
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    EXPECT_EQ(ex.status, 200);
+    EXPECT_NE(ex.out.find("\"method\":\"GET\""), std::string::npos) << ex.out;
+    EXPECT_NE(ex.out.find("\"path\":\"/headers\""), std::string::npos) << ex.out;
+    EXPECT_NE(ex.out.find("\"query\":\"?q=1\""), std::string::npos) << ex.out;
+    EXPECT_NE(ex.out.find("\"xtest\":\"forty two\""), std::string::npos) << ex.out;
+    EXPECT_NE(ex.out.find("\"agent\":\"unit-test\""), std::string::npos) << ex.out;
+  }
 
-TEST_F(HttpProxy, ALoopPastTheDeadlineIsA504AndTheNextRequestIsFine) {
-  ASSERT_TRUE(proxy_component());
-  MemoryExchange ex = request("GET", "/loop");
-  auto t0 = std::chrono::steady_clock::now();
-  auto s = serve(ex, 200);
-  EXPECT_TRUE(s.ok()) << s.error().message();
-  EXPECT_EQ(ex.status, 504);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
-  MemoryExchange next = request("GET", "/hello");
-  auto s2 = serve(next);
-  ASSERT_TRUE(s2.ok()) << s2.error().message();
-  EXPECT_EQ(next.status, 200);
-}
+  {
+    SCOPED_TRACE("EchoStreamsTheRequestBodyBack");
+    MemoryExchange ex = request("POST", "/echo");
+    std::string sent;
+    for (int i = 0; i < 40; ++i) {
+      std::string piece(10000 + i, char('a' + i % 26));
+      sent += piece;
+      ex.body.push_back(piece);
+    }
+    ex.head.headers.emplace_back("Content-Type", "application/x-test");
+    auto s = serve(ex);
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    EXPECT_EQ(ex.status, 200);
+    EXPECT_EQ(ex.header("content-type"), "application/x-test");
+    EXPECT_EQ(ex.out.size(), sent.size());
+    EXPECT_TRUE(ex.out == sent);
+    EXPECT_GT(ex.writes, 1u);  // streamed, not one buffered write
+  }
 
-TEST_F(HttpProxy, ARequestBodyOverTheLimitIsA413) {
-  MemoryExchange ex = request("POST", "/echo");
-  ex.body = {std::string(100000, 'x'), std::string(100000, 'y')};
-  ex.body_limit = 50000;
-  auto s = serve(ex);
-  EXPECT_TRUE(ex.done);
-  EXPECT_EQ(ex.status, 413);
-}
+  {
+    SCOPED_TRACE("ChunksAreWrittenOneByOne");
+    MemoryExchange ex = request("GET", "/chunks?n=4");
+    auto s = serve(ex);
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    EXPECT_EQ(ex.out, "chunk 0\nchunk 1\nchunk 2\nchunk 3\n");
+    EXPECT_GE(ex.writes, 4u);
+  }
 
-TEST_F(HttpProxy, UnknownRoutesAre404) {
-  MemoryExchange ex = request("GET", "/nope");
-  auto s = serve(ex);
-  ASSERT_TRUE(s.ok()) << s.error().message();
-  EXPECT_EQ(ex.status, 404);
+  {
+    SCOPED_TRACE("TimersWork");
+    MemoryExchange ex = request("GET", "/sleep?ms=30");
+    auto t0 = std::chrono::steady_clock::now();
+    auto s = serve(ex);
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    EXPECT_EQ(ex.out, "slept 30 ms\n");
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(30));
+  }
+
+  {
+    SCOPED_TRACE("AThrowingHandlerIsA500AndTheNextRequestIsFine");
+    MemoryExchange ex = request("GET", "/throw");
+    auto s = serve(ex);
+    EXPECT_TRUE(ex.done);
+    EXPECT_EQ(ex.status, 500);
+    MemoryExchange next = request("GET", "/hello");
+    auto s2 = serve(next);
+    ASSERT_TRUE(s2.ok()) << s2.error().message();
+    EXPECT_EQ(next.out, "hello from js\n");
+  }
+
+  {
+    SCOPED_TRACE("ALoopPastTheDeadlineIsA504AndTheNextRequestIsFine");
+    ASSERT_TRUE(proxy_component());
+    MemoryExchange ex = request("GET", "/loop");
+    auto t0 = std::chrono::steady_clock::now();
+    auto s = serve(ex, 200);
+    EXPECT_TRUE(s.ok()) << s.error().message();
+    EXPECT_EQ(ex.status, 504);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+    MemoryExchange next = request("GET", "/hello");
+    auto s2 = serve(next);
+    ASSERT_TRUE(s2.ok()) << s2.error().message();
+    EXPECT_EQ(next.status, 200);
+  }
+
+  {
+    SCOPED_TRACE("ARequestBodyOverTheLimitIsA413");
+    MemoryExchange ex = request("POST", "/echo");
+    ex.body = {std::string(100000, 'x'), std::string(100000, 'y')};
+    ex.body_limit = 50000;
+    auto s = serve(ex);
+    EXPECT_TRUE(ex.done);
+    EXPECT_EQ(ex.status, 413);
+  }
+
+  {
+    SCOPED_TRACE("UnknownRoutesAre404");
+    MemoryExchange ex = request("GET", "/nope");
+    auto s = serve(ex);
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    EXPECT_EQ(ex.status, 404);
+  }
 }
 
 // Regression: a guest trapped while holding a pollable (a timer wait cut by the deadline); the
