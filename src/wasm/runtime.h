@@ -25,7 +25,7 @@ namespace wirt::wasm::rt {
 
 struct MemoryPolicy;
 
-// The real-time signal the watchdog sends to interrupt guest code.
+// The signal the watchdog sends to interrupt guest code (SIGURG: standard signals coalesce).
 int interrupt_signal();
 
 // Per-thread trap state. Constant-initialised POD so the signal handlers can use it.
