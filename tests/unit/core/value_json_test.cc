@@ -133,3 +133,14 @@ TEST(Json, DeepNestingIsInvalidNotACrash) {
   // Brackets inside strings do not count.
   EXPECT_TRUE(wirt::core::from_json("[\"" + std::string(1000, '[') + "\\\"\"]"));
 }
+
+// Regression (json_fuzz): a number nlohmann cannot hold throws out_of_range, not parse_error; it
+// escaped from_json and terminated the process (`wirt call f 1e999`, a guest's call-json).
+TEST(Json, NumberOutOfRangeIsAnErrorNotACrash) {
+  for (const char* text : {"1e999", "[1, -1e400]", "{\"a\": 123e4567}"}) {
+    auto r = from_json(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().kind(), ErrorKind::Invalid) << text;
+    EXPECT_NE(r.error().message().find("invalid JSON"), std::string::npos) << r.error().message();
+  }
+}
