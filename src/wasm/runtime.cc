@@ -27,7 +27,12 @@ constinit thread_local ThreadState t_state;
 struct sigaction g_prev_segv, g_prev_bus;
 int g_interrupt_signal = 0;
 
-[[noreturn]] void unwind(int reason) {
+// The signal handlers and the unwind they end in must stay async-signal-safe even in sanitizer
+// builds: ASan inserts __asan_handle_no_return before a noreturn call, which takes glibc locks
+// (pthread_getattr_np) and deadlocked or crashed when the signal had interrupted a holder.
+#define WIRT_SIGNAL_SAFE __attribute__((no_sanitize_address, no_sanitize_undefined))
+
+WIRT_SIGNAL_SAFE [[noreturn]] void unwind(int reason) {
   ThreadState& ts = t_state;
   ts.in_guest = 0;
   ts.trap = reason;
@@ -71,7 +76,7 @@ void report_host_fault(int sig, siginfo_t* info) {
 
 // Guard-page fault: out-of-bounds linear memory access (8 GiB reservation) or a stack guard
 // page. Only faults inside guest code are traps; anything else is a real crash.
-void on_fault(int sig, siginfo_t* info, void* uc) {
+WIRT_SIGNAL_SAFE void on_fault(int sig, siginfo_t* info, void* uc) {
   ThreadState& ts = t_state;
   if (!ts.in_guest || !ts.target) {
     report_host_fault(sig, info);
@@ -86,7 +91,7 @@ void on_fault(int sig, siginfo_t* info, void* uc) {
 
 // Watchdog interrupt: unwinds only when the deadline really passed and the thread is in
 // guest code; otherwise leaves a flag that the next return to guest code checks.
-void on_interrupt(int, siginfo_t*, void*) {
+WIRT_SIGNAL_SAFE void on_interrupt(int, siginfo_t*, void*) {
   ThreadState& ts = t_state;
   int64_t deadline = ts.deadline_ns;
   if (!ts.target || deadline == 0 || now_ns() < deadline) return;
