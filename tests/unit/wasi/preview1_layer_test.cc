@@ -49,7 +49,7 @@ constexpr std::string_view kHello = R"((module
   (func (export "written") (result i32) (i32.load (i32.const 16))))
 )";
 
-TEST(Preview1, FdWriteGoesToTheCallsStdoutAndStderr) {
+TEST(Preview1Layer, FdWriteGoesToTheCallsStdoutAndStderr) {
   auto g = make_guest(kHello);
   ASSERT_TRUE(g);
   uint64_t r[1] = {0};
@@ -67,7 +67,7 @@ TEST(Preview1, FdWriteGoesToTheCallsStdoutAndStderr) {
   EXPECT_EQ(r[0], 8u);
 }
 
-TEST(Preview1, ArgsAndEnvironmentReachTheGuest) {
+TEST(Preview1Layer, ArgsAndEnvironmentReachTheGuest) {
   auto g = make_guest(R"((module
     (import "wasi_snapshot_preview1" "args_sizes_get" (func $asz (param i32 i32) (result i32)))
     (import "wasi_snapshot_preview1" "args_get" (func $aget (param i32 i32) (result i32)))
@@ -97,7 +97,7 @@ TEST(Preview1, ArgsAndEnvironmentReachTheGuest) {
   EXPECT_EQ(r[0], uint64_t('K'));
 }
 
-TEST(Preview1, OutOfBoundsPointersAreEfaultNotACrash) {
+TEST(Preview1Layer, OutOfBoundsPointersAreEfaultNotACrash) {
   auto g = make_guest(R"((module
     (import "wasi_snapshot_preview1" "args_get" (func $aget (param i32 i32) (result i32)))
     (import "wasi_snapshot_preview1" "random_get" (func $rnd (param i32 i32) (result i32)))
@@ -114,7 +114,7 @@ TEST(Preview1, OutOfBoundsPointersAreEfaultNotACrash) {
   EXPECT_EQ(r[0], 21u) << "EFAULT";
 }
 
-TEST(Preview1, ProcExitEndsTheCallWithItsCode) {
+TEST(Preview1Layer, ProcExitEndsTheCallWithItsCode) {
   auto g = make_guest(R"((module
     (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
     (memory (export "memory") 1)
@@ -128,7 +128,7 @@ TEST(Preview1, ProcExitEndsTheCallWithItsCode) {
   EXPECT_EQ(*code, 3);
 }
 
-TEST(Preview1, AnImportWirtDoesNotProvideTrapsNamingIt) {
+TEST(Preview1Layer, AnImportWirtDoesNotProvideTrapsNamingIt) {
   auto g = make_guest(R"((module
     (import "wasi_snapshot_preview1" "sock_accept" (func $acc (param i32 i32 i32) (result i32)))
     (memory (export "memory") 1)
