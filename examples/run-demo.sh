@@ -61,9 +61,11 @@ echo "\$ wirt run -a $HTTP_APP &"
 "$WIRT" run -a "$HTTP_APP" 2>"$HTTP_LOG" &
 HTTP_PID=$!
 BASE=""
-for _ in $(seq 1 200); do
+# Boot compiles every module first: the 14 MB JavaScript component takes tens of seconds on tier 1.
+for _ in $(seq 1 4800); do
   BASE=$(grep -oE 'listening on http://[0-9.]+:[0-9]+' "$HTTP_LOG" | grep -oE 'http://.*' || true)
   [ -n "$BASE" ] && break
+  kill -0 "$HTTP_PID" 2>/dev/null || break  # boot failed: the log says why
   sleep 0.05
 done
 cat "$HTTP_LOG"
@@ -75,6 +77,8 @@ demo_curl "$BASE/api/items/7"
 demo_curl -i "$BASE/api/items/x"
 demo_curl --data-binary 'Wippy' "$BASE/greet"
 demo_curl -N "$BASE/api/ticks"
+demo_curl "$BASE/hello"
+demo_curl -H 'Content-Type: text/plain' --data-binary 'streamed through a JS component' "$BASE/echo"
 demo_curl -s -o /dev/null -w '%{http_code} %{content_type} %{size_download} bytes\n' "$BASE/"
 echo "\$ kill -TERM $HTTP_PID   # drains in-flight requests, then exits 0"
 kill -TERM "$HTTP_PID"
