@@ -76,7 +76,9 @@ int cmd_exec(const CommonOptions& opts, const ExecOptions& exec) {
       component::bin::is_component(std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
   if (component) {
     config.method = "wasi:cli/run#run";
-    config.imports = {"wasi:io", "wasi:poll", "wasi:clocks", "wasi:random", "wasi:cli"};
+    // wasi:filesystem is there for the preview1 adapter's imports; it has no preopens yet, so
+    // --dir does not reach a component (issue 10, later part).
+    config.imports = {"wasi:io", "wasi:poll", "wasi:clocks", "wasi:random", "wasi:cli", "wasi:filesystem"};
     // The component's run takes no parameters: a terminal call's words become its args.
     config.wasi.args = {argv.front()};
     for (size_t i = 1; i < argv.size(); ++i) call_args.emplace_back(argv[i]);
