@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
       ->type_name("HOST[::GUEST]");
   exec->add_option("--env", exec_opts.env, "set the guest's environment variable; repeatable")->type_name("NAME=VALUE");
   exec->add_option("--threads", opts.threads, "worker threads (default: 1)");
+  exec->add_flag("--tier2", exec_opts.tier2, "compile to native code (tier 2, cached) before running");
   exec->add_option("file", exec_opts.file, "the command (.wasm)")->required();
   exec->footer("Arguments after FILE go to the guest as they are (argv[0] is FILE's name); its exit code is wirt's.");
 

@@ -30,6 +30,7 @@ struct ExecOptions {
   std::vector<std::string> dirs, env;
   std::string file;
   std::vector<std::string> args;
+  bool tier2 = false;  // compile with cc -O2 (cached) before running, as `wirt compile` does
 };
 int cmd_exec(const CommonOptions& opts, const ExecOptions& exec);
 // `wirt serve [--addr A] FILE.wasm`: one wasi:http/proxy component, no app (serve.cc).

@@ -70,6 +70,7 @@ int cmd_exec(const CommonOptions& opts, const ExecOptions& exec) {
   sched::Scheduler scheduler(so);
   sched::FunctionTable functions;
   host::EngineSettings engine;
+  engine.tier2_sync = exec.tier2;
   sched::FunctionHandler run;
   core::Array call_args;
   bool component =

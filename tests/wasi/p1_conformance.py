@@ -6,7 +6,8 @@ the exit code and (when the spec gives it) stdout compared. Prints `N passed, N 
 on a failure not listed in p1-exclusions.txt (an excluded program that passes is reported, so
 the list shrinks); exits 77 (skipped) when the suite folder is absent.
 
-usage: p1_conformance.py WIRT SUITE_DIR EXCLUSIONS
+usage: p1_conformance.py WIRT SUITE_DIR EXCLUSIONS [--tier2]
+(--tier2: every program compiled by cc -O2 first, `wirt exec --tier2`)
 """
 import json
 import os
@@ -51,10 +52,10 @@ def writable_copy(src, dst):
     os.chmod(dst, os.stat(dst).st_mode | stat.S_IWUSR)
 
 
-def run_one(wirt, folder, name, scratch, env_extra):
+def run_one(wirt, folder, name, scratch, env_extra, tier2):
     wasm = os.path.join(folder, name + ".wasm")
     spec = spec_of(wasm)
-    cmd = [wirt, "exec"]
+    cmd = [wirt, "exec"] + (["--tier2"] if tier2 else [])
     if spec.get("root"):
         root = os.path.join(scratch, "root")
         writable_copy(os.path.join(folder, spec["root"]), root)
@@ -84,7 +85,9 @@ def main():
         print(__doc__)
         return 2
     wirt, suite, exclusions_path = sys.argv[1:4]
+    wirt, suite = os.path.abspath(wirt), os.path.abspath(suite)  # programs run in their scratch folder
     env_extra = dict(os.environ)
+    tier2 = "--tier2" in sys.argv[4:]
     if not os.path.isdir(suite):
         print(f"notice: {suite} is absent: WASI p1 conformance skipped")
         return 77
@@ -106,7 +109,7 @@ def main():
             name = f[:-5]
             key = f"{sub}/{name}"
             with tempfile.TemporaryDirectory(prefix="wasi-p1-") as scratch:
-                why = run_one(wirt, folder, name, scratch, env_extra)
+                why = run_one(wirt, folder, name, scratch, env_extra, tier2)
             if why is None:
                 passed += 1
                 if key in exclusions:
