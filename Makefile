@@ -53,6 +53,12 @@ conformance: build
 	  grep -E '^[0-9]+: (spec |component-model )|tests passed|Total Test time' conformance.log; \
 	  echo "(full output: $(BUILD)/conformance.log)"; exit $$status
 
+# WASI preview1 conformance on tier 2 (ctest runs it on tier 1): wasi-testsuite through
+# `wirt exec --tier2`.
+.PHONY: conformance-wasi-tier2
+conformance-wasi-tier2: build
+	python3 tests/wasi/p1_conformance.py $(BUILD)/bin/wirt ../shared/testsuite/wasi-p1 tests/wasi/p1-exclusions.txt --tier2
+
 # Sanitizers (issue 9 item 4): the suite under ASan+UBSan, and the interruption stress test
 # (tests/stress) under TSan for STRESS_SECONDS (default 60). Debian's Boost.Context is built for
 # fcontext, whose stack switches carry no sanitizer annotations (the ucontext back end has

@@ -19,6 +19,12 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
   if (!config) return std::move(config).error();
   auto bytes = host::read_module_bytes(*config, fs_);
   if (!bytes) return std::move(bytes).error();
+  // wasi.mounts: the fs.directory behind each (a read-only directory makes a read-only mount).
+  for (const auto& m : config->wasi.mounts) {
+    const host::Directory* dir = fs_.find(m.fs);
+    if (!dir) return core::not_found(fmt::format("wasi.mounts: filesystem not found: {}", m.fs));
+    config->wasi.host_mounts.push_back({dir->root().string(), m.guest, m.read_only || !dir->writable()});
+  }
   sched::FunctionHandler run;
   bool wasi_http = config->transport == "wasi-http";
   if (bytes->is_component) {

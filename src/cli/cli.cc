@@ -16,9 +16,10 @@ namespace {
 // CLI11 would otherwise read "[1,2]" as a list and "-5" as an option. Splits argv after the
 // first positional that follows the subcommand (skipping options and their values).
 std::vector<std::string> take_trailing_args(std::vector<std::string>& args) {
-  static const std::vector<std::string> kWithValue = {"-a", "--app", "--threads", "--log-level", "--suite"};
+  static const std::vector<std::string> kWithValue = {"-a", "--app", "--threads", "--log-level", "--suite",
+                                                      "--dir", "--env"};
   size_t i = 0;
-  while (i < args.size() && args[i] != "call" && args[i] != "run") {
+  while (i < args.size() && args[i] != "call" && args[i] != "run" && args[i] != "exec") {
     if (std::find(kWithValue.begin(), kWithValue.end(), args[i]) != kWithValue.end()) ++i;
     ++i;
   }
@@ -91,6 +92,17 @@ int main(int argc, char** argv) {
   serve->add_option("--threads", opts.threads, "worker threads (default: number of cores)");
   serve->add_option("file", serve_file, "the component (.wasm) exporting wasi:http/incoming-handler")->required();
 
+  ExecOptions exec_opts;
+  CLI::App* exec = app.add_subcommand("exec", "run one WASI command (.wasm: a module exporting _start, or a "
+                                              "wasi:cli/run component), as `wasmtime run`");
+  exec->add_option("--dir", exec_opts.dirs, "preopen the folder HOST as GUEST (default: HOST); repeatable")
+      ->type_name("HOST[::GUEST]");
+  exec->add_option("--env", exec_opts.env, "set the guest's environment variable; repeatable")->type_name("NAME=VALUE");
+  exec->add_option("--threads", opts.threads, "worker threads (default: 1)");
+  exec->add_flag("--tier2", exec_opts.tier2, "compile to native code (tier 2, cached) before running");
+  exec->add_option("file", exec_opts.file, "the command (.wasm)")->required();
+  exec->footer("Arguments after FILE go to the guest as they are (argv[0] is FILE's name); its exit code is wirt's.");
+
   try {
     std::reverse(argv_list.begin(), argv_list.end());  // CLI11 takes the vector reversed
     app.parse(argv_list);
@@ -108,6 +120,10 @@ int main(int argc, char** argv) {
   if (*test) return cmd_test(opts, suite);
   if (*check) return cmd_check(opts);
   if (*compile) return cmd_compile(opts);
+  if (*exec) {
+    exec_opts.args = trailing;
+    return cmd_exec(opts, exec_opts);
+  }
   if (*serve) return cmd_serve(opts, serve_addr, serve_file);
   if (*run) {
     std::vector<std::string> run_args;

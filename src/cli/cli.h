@@ -24,6 +24,15 @@ int cmd_test(const CommonOptions& opts, const std::string& suite);
 int cmd_check(const CommonOptions& opts);
 int cmd_compile(const CommonOptions& opts);
 int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args);
+// `wirt exec [--dir HOST[::GUEST]]… [--env NAME=VALUE]… FILE.wasm [ARGS…]`: one WASI command,
+// no app (exec.cc).
+struct ExecOptions {
+  std::vector<std::string> dirs, env;
+  std::string file;
+  std::vector<std::string> args;
+  bool tier2 = false;  // compile with cc -O2 (cached) before running, as `wirt compile` does
+};
+int cmd_exec(const CommonOptions& opts, const ExecOptions& exec);
 // `wirt serve [--addr A] FILE.wasm`: one wasi:http/proxy component, no app (serve.cc).
 int cmd_serve(const CommonOptions& opts, const std::string& addr, const std::string& file);
 

@@ -10,6 +10,7 @@
 
 #include "core/result.h"
 #include "registry/entry.h"
+#include "wasi/mounts.h"
 
 namespace wirt::host {
 
@@ -41,6 +42,11 @@ struct WasiConfig {
   std::string cwd;
   std::vector<WasiEnv> env;
   std::vector<WasiMount> mounts;
+  // Set by the host before load, not parsed: the host folder behind each mount (an
+  // fs.directory's root, or `wirt exec --dir`), and variables given as they are
+  // (`wirt exec --env`), beside the `env:` items resolved at call time.
+  std::vector<wasi::HostMount> host_mounts;
+  std::vector<std::pair<std::string, std::string>> fixed_env;
 };
 
 // Upper bounds of numeric fields (checked by parse_wasm_config; nothing is truncated silently).

@@ -12,6 +12,7 @@
 #include "component/wit_parser.h"
 #include "wasi/guest_env.h"
 #include "wasi/preview1.h"
+#include "wasi/preview1_fs.h"
 
 namespace wirt::host {
 
@@ -191,6 +192,16 @@ core::Status prepare_guest_env(wasi::GuestEnv& env, const std::string& entry_id,
   auto vars = resolve_wasi_env(config, registry, ns);
   if (!vars) return std::move(vars).error();
   env.env = std::move(*vars);
+  if (!config.wasi.fixed_env.empty()) {
+    env.env.insert(env.env.end(), config.wasi.fixed_env.begin(), config.wasi.fixed_env.end());
+    std::stable_sort(env.env.begin(), env.env.end());
+  }
+  // The mounts' folders are opened per call, so a call never sees another's descriptors.
+  if (!config.wasi.host_mounts.empty()) {
+    auto files = wasi::FdTable::open(config.wasi.host_mounts);
+    if (!files) return std::move(files).error();
+    env.files = std::move(*files);
+  }
   return {};
 }
 

@@ -5,6 +5,7 @@
 // Owned by the call (on the fiber's stack); not shared between threads.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,11 +17,16 @@
 
 namespace wirt::wasi {
 
+class FdTable;  // wasi/preview1_fs.h
+
 struct GuestEnv {
   std::string entry_id;  // for log lines and messages
   std::vector<std::string> args;
   std::vector<std::pair<std::string, std::string>> env;  // sorted by name
   std::string cwd;  // wasi.cwd ("" = none)
+  // preview1 descriptors: stdio and the mounts as preopens (null = stdio only). Owned by the
+  // call: the mounts' folders are opened for it and closed with it.
+  std::shared_ptr<FdTable> files;
   // Output the guest wrote (stdout, stderr). With `capture` false it is flushed to the log
   // line by line as "[entry] stdout: text".
   std::string out, err;

@@ -8,6 +8,8 @@
 
 #include "sched/scheduler.h"
 #include "wasi/guest_env.h"
+#include "wasi/preview1_abi.h"
+#include "wasi/preview1_fs.h"
 #include "wasm/runtime.h"
 
 namespace wirt::wasi {
@@ -16,26 +18,7 @@ namespace {
 
 using wasm::Caller;
 using wasm::ValType;
-
-// errno values of preview1 (wasi_snapshot_preview1.witx "errno").
-constexpr uint32_t kSuccess = 0, kBadf = 8, kFault = 21, kInval = 28, kSpipe = 70;
-
-// Bounds-checked little-endian access to the guest's default memory.
-struct Mem {
-  uint8_t* base;
-  size_t size;
-  explicit Mem(Caller& c) : base(c.memory_data()), size(c.memory_size()) {}
-  bool ok(uint64_t ptr, uint64_t len) const { return base && ptr <= size && len <= size - ptr; }
-  uint32_t u32(uint32_t p) const {
-    uint32_t v;
-    std::memcpy(&v, base + p, 4);
-    return v;
-  }
-  void put32(uint32_t p, uint32_t v) { std::memcpy(base + p, &v, 4); }
-  void put64(uint32_t p, uint64_t v) { std::memcpy(base + p, &v, 8); }
-};
-
-GuestEnv* env_of(Caller& c) { return static_cast<GuestEnv*>(c.instance.user_data); }
+using namespace p1;
 
 // Writes a list of strings as preview1 does (argv/environ): pointers + NUL-terminated bytes.
 uint32_t put_strings(Caller& c, const std::vector<std::string>& items, uint32_t ptrs, uint32_t buf) {
@@ -83,14 +66,6 @@ uint64_t clock_now(uint32_t id, bool* ok) {
   *ok = true;
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
-
-using Impl = core::Status (*)(Caller&, const uint64_t*, uint64_t*);
-
-struct Def {
-  const char* name;
-  std::vector<ValType> params, results;
-  Impl fn;
-};
 
 #define I32 ValType::I32
 #define I64 ValType::I64
@@ -164,6 +139,10 @@ const std::vector<Def>& defs() {
          Mem m(c);
          uint32_t fd = uint32_t(a[0]), iovs = uint32_t(a[1]), n = uint32_t(a[2]), out = uint32_t(a[3]);
          GuestEnv* e = env_of(c);
+         if (fd > 2) {
+           r[0] = file_write(c, fd, iovs, n, out);
+           return {};
+         }
          if (fd != 1 && fd != 2) {
            r[0] = kBadf;
            return {};
@@ -201,6 +180,10 @@ const std::vector<Def>& defs() {
          // stdin: the terminal's for a command, else empty (end of file).
          Mem m(c);
          uint32_t iovs = uint32_t(a[1]), n = uint32_t(a[2]), out = uint32_t(a[3]);
+         if (a[0] > 2) {
+           r[0] = file_read(c, uint32_t(a[0]), iovs, n, out);
+           return {};
+         }
          if (a[0] != 0) {
            r[0] = kBadf;
            return {};
@@ -229,41 +212,6 @@ const std::vector<Def>& defs() {
          }
          Mem(c).put32(out, total);
          r[0] = kSuccess;
-         return {};
-       }},
-      {"fd_close", {I32}, {I32},
-       [](Caller&, const uint64_t* a, uint64_t* r) -> core::Status {
-         r[0] = a[0] <= 2 ? kSuccess : kBadf;
-         return {};
-       }},
-      {"fd_seek", {I32, I64, I32, I32}, {I32},
-       [](Caller&, const uint64_t* a, uint64_t* r) -> core::Status {
-         r[0] = a[0] <= 2 ? kSpipe : kBadf;
-         return {};
-       }},
-      {"fd_fdstat_get", {I32, I32}, {I32},
-       [](Caller& c, const uint64_t* a, uint64_t* r) -> core::Status {
-         Mem m(c);
-         uint32_t fd = uint32_t(a[0]), p = uint32_t(a[1]);
-         if (fd > 2) r[0] = kBadf;
-         else if (!m.ok(p, 24)) r[0] = kFault;
-         else {
-           std::memset(m.base + p, 0, 24);
-           m.base[p] = 2;  // filetype: character_device
-           // rights: fd_read (bit 1) for stdin, fd_write (bit 6) for stdout/stderr
-           m.put64(p + 8, fd == 0 ? (1ull << 1) : (1ull << 6));
-           r[0] = kSuccess;
-         }
-         return {};
-       }},
-      {"fd_prestat_get", {I32, I32}, {I32},
-       [](Caller&, const uint64_t*, uint64_t* r) -> core::Status {
-         r[0] = kBadf;  // no preopened directories
-         return {};
-       }},
-      {"fd_prestat_dir_name", {I32, I32, I32}, {I32},
-       [](Caller&, const uint64_t*, uint64_t* r) -> core::Status {
-         r[0] = kBadf;
          return {};
        }},
       {"proc_exit", {I32}, {},
@@ -356,12 +304,14 @@ const std::vector<Def>& defs() {
 void define_preview1(wasm::Linker& linker, const std::vector<wasm::ImportInfo>& imports) {
   for (const auto& imp : imports) {
     if (imp.module != "wasi_snapshot_preview1" || imp.kind != wasm::ExternKind::Func) continue;
-    for (const Def& d : defs()) {
-      if (imp.name != d.name) continue;
-      wasm::FuncType type{d.params, d.results};
-      if (!(type == imp.type)) break;  // a mismatched signature stays unresolved (traps when called)
-      Impl fn = d.fn;
-      linker.define({imp.module, imp.name, type, [fn](Caller& c, const uint64_t* a, uint64_t* r) { return fn(c, a, r); }});
+    for (const auto* list : {&defs(), &fs_defs()}) {
+      for (const Def& d : *list) {
+        if (imp.name != d.name) continue;
+        wasm::FuncType type{d.params, d.results};
+        if (!(type == imp.type)) break;  // a mismatched signature stays unresolved (traps when called)
+        Impl fn = d.fn;
+        linker.define({imp.module, imp.name, type, [fn](Caller& c, const uint64_t* a, uint64_t* r) { return fn(c, a, r); }});
+      }
     }
   }
 }

@@ -2,10 +2,11 @@
 // `wasi:` args and env reach the guest, and stdout/stderr go to the log instead of nowhere).
 //
 // Provided: args_get, args_sizes_get, environ_get, environ_sizes_get, clock_time_get,
-// clock_res_get, random_get, fd_write (stdout, stderr), fd_read (stdin: end of file), fd_close,
-// fd_seek, fd_fdstat_get, fd_prestat_get, fd_prestat_dir_name (no preopens), proc_exit,
-// sched_yield, poll_oneoff (clock subscriptions suspend the fiber), and the adapter stubs the
-// reference adds. Other preview1 imports stay unresolved and trap when called.
+// clock_res_get, random_get, fd_write (stdout, stderr), fd_read (stdin: end of file off a
+// terminal), proc_exit, sched_yield, poll_oneoff (clock subscriptions suspend the fiber), the
+// adapter stubs the reference adds, and files and directories through the mounts of
+// GuestEnv::files (wasi/preview1_fs.h). Other preview1 imports (sock_*) stay unresolved and
+// trap when called.
 #pragma once
 
 #include "wasm/instance.h"

@@ -105,8 +105,7 @@ function M.wasi_preview1()
   assert(funcs.call("wasm:wasi_env_first") == string.byte("A"), "ALPHA=hi comes before ZED=hi")
   local _, er = funcs.call("wasm:wasi_env_required")
   assert(er and er:kind() == errors.NOT_FOUND and er:message() == "required wasi env variable not found: wasm:unset", tostring(er))
-  local _, eo = funcs.call("wasm:wasi_open")
-  assert(eo and eo:message():find("wasi_snapshot_preview1#path_open"), tostring(eo))
+  assert(funcs.call("wasm:wasi_open") == 8, "no mounts: fd 3 is badf")
   return true
 end
 

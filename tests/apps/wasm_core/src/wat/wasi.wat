@@ -41,6 +41,6 @@
     (drop (call $random_get (i32.const 24) (i32.const 8)))
     (i64.load (i32.const 24)))
   (func (export "exit") (param i32) (call $proc_exit (local.get 0)))
-  ;; path_open is a preview1 import wirt does not provide: calling it traps, naming it
+  ;; path_open without wasi.mounts: fd 3 is no preopen (badf, 8)
   (func (export "open") (result i32)
     (call $path_open (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i64.const 0) (i64.const 0) (i32.const 0) (i32.const 0))))
