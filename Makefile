@@ -46,18 +46,20 @@ fuzz: deps
 
 # Conformance suites only, with their counts: the core spec suite on both tiers (every file,
 # tier-2 objects cached in $(BUILD)/wasm-cache) and the component-model suite (needs node + jco:
-# scripts/build-components installs them, else skipped). `make test` runs the same tests.
+# scripts/build-components installs them, else skipped), then WASI p1 on tier 2. `make test` runs
+# the same tests (WASI p1 on tier 1).
 .PHONY: conformance
 conformance: build
 	@cd $(BUILD) && ctest -j $(JOBS) -R 'SpecTest|CmSpecTest' -V > conformance.log 2>&1; status=$$?; \
 	  grep -E '^[0-9]+: (spec |component-model )|tests passed|Total Test time' conformance.log; \
-	  echo "(full output: $(BUILD)/conformance.log)"; exit $$status
+	  echo "(full output: $(BUILD)/conformance.log)"; [ $$status -eq 0 ] || exit $$status; \
+	  $(MAKE) --no-print-directory conformance-wasi-tier2
 
 # WASI preview1 conformance on tier 2 (ctest runs it on tier 1): wasi-testsuite through
 # `wirt exec --tier2`.
 .PHONY: conformance-wasi-tier2
 conformance-wasi-tier2: build
-	python3 tests/wasi/p1_conformance.py $(BUILD)/bin/wirt ../shared/testsuite/wasi-p1 tests/wasi/p1-exclusions.txt --tier2
+	python3 tests/wasi/p1_conformance.py $(BUILD)/bin/wirt $(SHARED_DIR)/testsuite/wasi-p1 tests/wasi/p1-exclusions.txt --tier2
 
 # Sanitizers (issue 9 item 4): the suite under ASan+UBSan, and the interruption stress test
 # (tests/stress) under TSan for STRESS_SECONDS (default 60). Debian's Boost.Context is built for
