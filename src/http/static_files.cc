@@ -1,9 +1,7 @@
 #include "http/static_files.h"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -11,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/open_beneath.h"
 #include "http/field_values.h"
 
 namespace wirt::http {
@@ -27,12 +26,10 @@ struct Fd {
   Fd& operator=(const Fd&) = delete;
 };
 
-// Opens `rel` beneath `dir`; -1 with errno set when it is missing or would escape.
+// Opens `rel` (a file or folder) beneath `dir`, read-only; the fd, or -errno (-EXDEV when it
+// would leave the folder).
 int open_beneath(int dir, const std::string& rel) {
-  open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(::syscall(SYS_openat2, dir, rel.empty() ? "." : rel.c_str(), &how, sizeof how));
+  return core::open_beneath(dir, rel.empty() ? "." : rel, O_RDONLY);
 }
 
 struct Range {
@@ -200,7 +197,7 @@ core::Result<Handler> static_handler(const StaticConfig& config, const std::file
   int dir = open_beneath(root, sub);
   if (dir < 0) {
     return core::invalid(fmt::format("directory: \"{}\" is not a folder inside {} ({})", config.directory, config.fs,
-                                     errno == EXDEV ? "it leaves the filesystem" : std::strerror(errno)));
+                                     dir == -EXDEV ? "it leaves the filesystem" : std::strerror(-dir)));
   }
   struct stat st {};
   if (::fstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {

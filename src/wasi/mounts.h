@@ -16,6 +16,8 @@
 
 #include <string>
 
+#include "core/open_beneath.h"
+
 namespace wirt::wasi {
 
 // A host folder a guest sees at `guest` (its preopen name: an absolute path, or "/" for its
@@ -35,7 +37,7 @@ inline constexpr int kEscapes = 18;  // EXDEV
 
 // Opens `path` beneath `dirfd` (open(2) `flags` and `mode`); the new fd, or -errno. O_CLOEXEC
 // is always added. An empty path is -ENOENT.
-int open_beneath(int dirfd, const std::string& path, int flags, mode_t mode = 0);
+using core::open_beneath;
 
 // The parent directory of `path`'s final component, opened beneath `dirfd`, and the final
 // component itself with any trailing slashes kept (the kernel then applies POSIX's rule that
