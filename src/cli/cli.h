@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/result.h"
 
 namespace wirt::cli {
 
@@ -18,6 +19,9 @@ struct CommonOptions {
 
 // Prints `error [Kind]: message` (or `error: message` for an unknown kind) on stderr.
 void print_error(const core::Error& e);
+// The bytes of a module file named on the command line (`wirt exec`, `wirt serve`); NotFound
+// naming the path when it cannot be opened.
+core::Result<std::string> read_module_file(const std::string& path);
 
 int cmd_call(const CommonOptions& opts, const std::string& id, const std::vector<std::string>& args);
 int cmd_test(const CommonOptions& opts, const std::string& suite);

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <thread>
@@ -29,6 +30,12 @@ void print_error(const core::Error& e) {
   auto kind = core::kind_name(e.kind());
   if (kind.empty()) fmt::print(stderr, "error: {}\n", e.message());
   else fmt::print(stderr, "error [{}]: {}\n", kind, e.message());
+}
+
+core::Result<std::string> read_module_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return core::not_found(fmt::format("{}: cannot open the file", path));
+  return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
 namespace {

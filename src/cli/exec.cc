@@ -19,22 +19,12 @@
 
 namespace wirt::cli {
 
-namespace {
-
-core::Result<std::string> read_whole(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return core::not_found(fmt::format("{}: cannot open the file", path));
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-}  // namespace
-
 int cmd_exec(const CommonOptions& opts, const ExecOptions& exec) {
   auto fail = [](const core::Error& e) {
     print_error(e);
     return 1;
   };
-  auto bytes = read_whole(exec.file);
+  auto bytes = read_module_file(exec.file);
   if (!bytes) return fail(bytes.error());
 
   registry::Entry entry;

@@ -24,16 +24,6 @@
 
 namespace wirt::cli {
 
-namespace {
-
-core::Result<std::string> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return core::not_found(fmt::format("{}: cannot open the file", path));
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-}  // namespace
-
 int cmd_serve(const CommonOptions& opts, const std::string& addr, const std::string& file) {
   auto fail = [](const core::Error& e) {
     print_error(e);
@@ -41,7 +31,7 @@ int cmd_serve(const CommonOptions& opts, const std::string& addr, const std::str
   };
   auto where = http::split_addr(addr);
   if (!where) return fail(core::Error(where.error()).wrap("--addr"));
-  auto bytes = read_file(file);
+  auto bytes = read_module_file(file);
   if (!bytes) return fail(bytes.error());
 
   // Block the signals before any worker thread exists, so that every thread inherits the mask
