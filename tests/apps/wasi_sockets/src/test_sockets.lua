@@ -1,0 +1,69 @@
+-- The c-sockets component serving and calling itself over loopback TCP (see _index.yaml).
+
+-- Starts sockets:serve (listen, accept one connection, echo it) on a free port of a small
+-- range: a port already in use makes the call end at once with address-in-use.
+local function start_server()
+  for port = 47611, 47641 do
+    local f = funcs.async("sockets:serve", "127.0.0.1", port)
+    time.sleep("100ms")
+    if not f:is_complete() then return f, port end
+  end
+  error("no free port in 47611-47641")
+end
+
+local function echo()
+  local server, port = start_server()
+  local reply, err = funcs.call("sockets:echo", "127.0.0.1", port, "hello over loopback")
+  assert(err == nil, tostring(err))
+  assert(reply == "hello over loopback", tostring(reply))
+  -- the server echoed the line and its newline, then saw the client's end
+  local echoed, serr = server:result()
+  assert(serr == nil, tostring(serr))
+  assert(echoed:data() == 20, tostring(echoed:data()))
+
+  -- a port nobody listens on: the WIT error-code, as the call's error
+  local _, refused = funcs.call("sockets:echo", "127.0.0.1", port, "again")
+  assert(refused and refused:message() == "connection-refused", tostring(refused))
+
+  -- without wasi:sockets in imports the import is unbound: the call fails and names the group
+  local _, unbound = funcs.call("sockets:echo_unbound", "127.0.0.1", port, "x")
+  assert(unbound and unbound:message():find("wasi:sockets", 1, true), tostring(unbound))
+  return true
+end
+
+local function permissions()
+  -- allowed: funcs.call on sockets:* and socket.connect / socket.listen on 127.0.0.1:*
+  local loopback = funcs.new():with_actor({ id = "guest" }):with_scope({ "sockets:may_call", "sockets:loopback_only" })
+  local server, port = start_server()
+  local reply, err = loopback:call("sockets:echo", "127.0.0.1", port, "permitted")
+  assert(err == nil and reply == "permitted", tostring(err))
+  assert(server:result():data() == 10)
+
+  -- denied: no policy grants socket.connect (undefined counts as denied); the server sees nothing
+  local denied = funcs.new():with_actor({ id = "guest" }):with_scope({ "sockets:may_call" })
+  server, port = start_server()
+  local _, derr = denied:call("sockets:echo", "127.0.0.1", port, "secret")
+  assert(derr and derr:message() == "access-denied", tostring(derr))
+  assert(not server:is_complete(), "nothing connected to the server")
+  -- release the server: a permitted client connects and leaves
+  assert(loopback:call("sockets:echo", "127.0.0.1", port, "bye") == "bye")
+  assert(server:result():data() == 4)
+
+  -- listening is checked too
+  local _, lerr = denied:call("sockets:serve", "127.0.0.1", port)
+  assert(lerr and lerr:message() == "access-denied", tostring(lerr))
+  return true
+end
+
+local function lookup()
+  local addrs, err = funcs.call("sockets:lookup", "localhost")
+  assert(err == nil, tostring(err))
+  local found = false
+  for _, a in ipairs(addrs) do found = found or a == "127.0.0.1" end
+  assert(found, "localhost resolves to 127.0.0.1")
+  local _, bad = funcs.call("sockets:lookup", "no-such-host.invalid")
+  assert(bad and bad:message() == "name-unresolvable", tostring(bad))
+  return true
+end
+
+return { echo = echo, permissions = permissions, lookup = lookup }
