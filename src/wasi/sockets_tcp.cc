@@ -264,6 +264,9 @@ core::Result<Value> accept(HostCall& c, const core::Array& a) {
   conn->sock = std::make_shared<Tcp::socket>(*sched::Scheduler::current_io());
   boost::system::error_code ec;
   conn->sock->assign(t.v6 ? Tcp::v6() : Tcp::v4(), fd, ec);
+  // asio keeps its own idea of "non-blocking": without this its read_some would poll() the
+  // worker thread until data came (regression: ServerReadsDoNotBlockTheWorker).
+  if (!ec) conn->sock->non_blocking(true, ec);
   if (ec) {
     ::close(fd);
     return err(code_of(ec));

@@ -306,6 +306,51 @@ TEST_F(Sockets, ListenAndAcceptAHostClient) {
   EXPECT_EQ(got, "ping from the host");
 }
 
+// Regression: an accepted connection was not marked non-blocking for asio, whose read_some then
+// poll()ed the worker thread until the client sent — every other fiber of that worker stalled.
+TEST_F(Sockets, ServerReadsDoNotBlockTheWorker) {
+  uint16_t port;
+  ::close(listen_loopback(&port));
+  std::atomic<int> ticks{0};
+  std::atomic<bool> quiet_period_over{false};
+  std::atomic<int> ticks_while_client_was_quiet{-1};
+  std::thread client([&] {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    for (int i = 0; i < 500; ++i) {
+      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+        int before = ticks;
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the guest waits in read
+        ticks_while_client_was_quiet = ticks - before;
+        quiet_period_over = true;
+        ::send(fd, "late", 4, MSG_NOSIGNAL);
+        ::shutdown(fd, SHUT_WR);
+        char buf[64];
+        while (::recv(fd, buf, sizeof buf, 0) > 0) {
+        }
+        ::close(fd);
+        return;
+      }
+      ::close(fd);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  // A fiber on the same (only) worker that ticks every 10 ms while the guest serves.
+  sched_->spawn([&] {
+    while (!quiet_period_over) {
+      sched::this_fiber::sleep_for(std::chrono::milliseconds(10));
+      ++ticks;
+    }
+  });
+  auto r = call("tcp-serve-once", {lo(), Value(int64_t{port})});
+  client.join();
+  EXPECT_EQ(ok_of(r).as_int(), 4);
+  EXPECT_GE(ticks_while_client_was_quiet.load(), 10);
+}
+
 TEST_F(Sockets, UdpRoundTrip) {
   UdpPeer peer;
   auto r = call("udp-echo", {lo(), Value(int64_t{peer.port()}), Value("datagram")});
