@@ -120,6 +120,19 @@ core::Status wait_ready(Socket& sock, typename Socket::wait_type type, int64_t d
 // error or hang-up to report), or writable for `write`.
 bool fd_ready(int fd, bool write);
 
+// An integer socket option as the WIT sees it (tcp.wit / udp.wit option methods): `scale`
+// converts the kernel's unit to the WIT's (seconds → nanoseconds for the keep-alive times); a
+// value below `min` is invalid-argument, one above `max` is clamped (the WIT lets
+// implementations round). `level` kHopLimit stands for IP_TTL / IPV6_UNICAST_HOPS by family.
+inline constexpr int kHopLimit = -1;
+struct SockOpt {
+  int level, name;
+  int64_t scale = 1, min = 0, max = INT32_MAX;
+};
+// {ok = value} or {err = code}.
+core::Value get_option(int fd, bool v6, const SockOpt& o);
+core::Value set_option(int fd, bool v6, const SockOpt& o, const core::Value& value);
+
 // Helpers for registering the interfaces' functions.
 using Impl = core::Result<core::Value> (*)(component::HostCall&, const core::Array&);
 void add(component::HostImports& imports, const std::string& iface, const char* func, Impl fn);

@@ -1,6 +1,8 @@
 // wasi:sockets/network, instance-network and ip-name-lookup @0.2.0, and what the tcp and udp
 // parts share (error codes, addresses, permission checks). See sockets.h for the model.
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 
@@ -151,6 +153,38 @@ State& state_of(CallState& st) {
 bool fd_ready(int fd, bool write) {
   pollfd p{fd, static_cast<short>(write ? POLLOUT : POLLIN), 0};
   return ::poll(&p, 1, 0) > 0;
+}
+
+namespace {
+
+SockOpt resolved(const SockOpt& o, bool v6) {
+  if (o.level != kHopLimit) return o;
+  SockOpt r = o;
+  r.level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+  r.name = v6 ? IPV6_UNICAST_HOPS : IP_TTL;
+  return r;
+}
+
+Code errno_code() { return code_of(boost::system::error_code(errno, boost::system::system_category())); }
+
+}  // namespace
+
+Value get_option(int fd, bool v6, const SockOpt& opt) {
+  SockOpt o = resolved(opt, v6);
+  int v = 0;
+  socklen_t len = sizeof v;
+  if (::getsockopt(fd, o.level, o.name, &v, &len) != 0) return err(errno_code());
+  return ok(Value(int64_t{v} * o.scale));
+}
+
+Value set_option(int fd, bool v6, const SockOpt& opt, const Value& value) {
+  SockOpt o = resolved(opt, v6);
+  int64_t want = value.is_bool() ? int64_t{value.as_bool()} : value.as_int();
+  if (want < o.min) return err(Code::invalid_argument);
+  // Rounded up to the kernel's unit, so a nonzero duration never becomes 0.
+  int v = static_cast<int>(std::min<int64_t>(want / o.scale + (want % o.scale != 0), o.max));
+  if (::setsockopt(fd, o.level, o.name, &v, sizeof v) != 0) return err(errno_code());
+  return ok();
 }
 
 void add(component::HostImports& imports, const std::string& iface, const char* func, Impl fn) {

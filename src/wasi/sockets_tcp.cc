@@ -158,13 +158,19 @@ core::Result<Value> start_bind(HostCall& c, const core::Array& a) {
   return ok();
 }
 
-core::Result<Value> finish_bind(HostCall& c, const core::Array& a) {
-  WIRT_TCP(t, c, a);
-  if (t.state != TcpState::bind_started) return err(Code::not_in_progress);
+// finish-bind / finish-listen: the outcome of the operation begun in state `started`, moving on
+// to `done`, or back to `failed`.
+Value finish(TcpSocket& t, TcpState started, TcpState done, TcpState failed) {
+  if (t.state != started) return err(Code::not_in_progress);
   auto outcome = t.outcome;
   t.outcome.reset();
-  t.state = outcome ? TcpState::unbound : TcpState::bound;
+  t.state = outcome ? failed : done;
   return outcome ? err(*outcome) : ok();
+}
+
+core::Result<Value> finish_bind(HostCall& c, const core::Array& a) {
+  WIRT_TCP(t, c, a);
+  return finish(t, TcpState::bind_started, TcpState::bound, TcpState::unbound);
 }
 
 core::Result<Value> start_connect(HostCall& c, const core::Array& a) {
@@ -236,11 +242,7 @@ core::Result<Value> start_listen(HostCall& c, const core::Array& a) {
 
 core::Result<Value> finish_listen(HostCall& c, const core::Array& a) {
   WIRT_TCP(t, c, a);
-  if (t.state != TcpState::listen_started) return err(Code::not_in_progress);
-  auto outcome = t.outcome;
-  t.outcome.reset();
-  t.state = outcome ? TcpState::bound : TcpState::listening;
-  return outcome ? err(*outcome) : ok();
+  return finish(t, TcpState::listen_started, TcpState::listening, TcpState::bound);
 }
 
 // accept: the next connection, waiting (fiber suspended) until one arrives.
@@ -309,57 +311,28 @@ core::Result<Value> set_backlog(HostCall& c, const core::Array& a) {
   return ok();
 }
 
-// Integer socket options read and written with getsockopt/setsockopt; `scale` converts the
-// WIT's unit to the kernel's (nanoseconds → seconds for the keep-alive times).
+// The option methods (sockets.h SockOpt).
 template <int Level, int Name, int64_t Scale = 1, int64_t Min = 0, int64_t Max = INT32_MAX>
-struct IntOption {
+struct Option {
+  static constexpr SockOpt kOpt{Level, Name, Scale, Min, Max};
   static core::Result<Value> get(HostCall& c, const core::Array& a) {
     WIRT_TCP(t, c, a);
-    int v = 0;
-    socklen_t len = sizeof v;
-    if (::getsockopt(t.sock->native_handle(), Level, Name, &v, &len) != 0)
-      return err(code_of(boost::system::error_code(errno, boost::system::system_category())));
-    return ok(Value(int64_t{v} * Scale));
+    return get_option(t.sock->native_handle(), t.v6, kOpt);
   }
   static core::Result<Value> set(HostCall& c, const core::Array& a) {
     WIRT_TCP(t, c, a);
-    int64_t want = a[1].is_bool() ? int64_t{a[1].as_bool()} : a[1].as_int();
-    if (want < Min) return err(Code::invalid_argument);
-    int v = static_cast<int>(std::clamp<int64_t>((want + Scale - 1) / Scale, 1, Max));
-    if (Min == 0 && want == 0) v = 0;
-    if (::setsockopt(t.sock->native_handle(), Level, Name, &v, sizeof v) != 0)
-      return err(code_of(boost::system::error_code(errno, boost::system::system_category())));
-    return ok();
+    return set_option(t.sock->native_handle(), t.v6, kOpt, a[1]);
   }
 };
 
 constexpr int64_t kSecond = 1'000'000'000;
-using KeepAlive = IntOption<SOL_SOCKET, SO_KEEPALIVE, 1, 0, 1>;
-using KeepIdle = IntOption<IPPROTO_TCP, TCP_KEEPIDLE, kSecond, 1, 32767>;
-using KeepInterval = IntOption<IPPROTO_TCP, TCP_KEEPINTVL, kSecond, 1, 32767>;
-using KeepCount = IntOption<IPPROTO_TCP, TCP_KEEPCNT, 1, 1, 127>;
-using RecvBuffer = IntOption<SOL_SOCKET, SO_RCVBUF, 1, 1>;
-using SendBuffer = IntOption<SOL_SOCKET, SO_SNDBUF, 1, 1>;
-
-// hop-limit: IP_TTL or IPV6_UNICAST_HOPS by family; 0 is invalid-argument.
-core::Result<Value> hop_limit(HostCall& c, const core::Array& a) {
-  WIRT_TCP(t, c, a);
-  int v = 0;
-  socklen_t len = sizeof v;
-  int r = t.v6 ? ::getsockopt(t.sock->native_handle(), IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v, &len)
-               : ::getsockopt(t.sock->native_handle(), IPPROTO_IP, IP_TTL, &v, &len);
-  if (r != 0) return err(code_of(boost::system::error_code(errno, boost::system::system_category())));
-  return ok(Value(int64_t{v}));
-}
-core::Result<Value> set_hop_limit(HostCall& c, const core::Array& a) {
-  WIRT_TCP(t, c, a);
-  int v = static_cast<int>(a[1].as_int());
-  if (v == 0) return err(Code::invalid_argument);
-  int r = t.v6 ? ::setsockopt(t.sock->native_handle(), IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v, sizeof v)
-               : ::setsockopt(t.sock->native_handle(), IPPROTO_IP, IP_TTL, &v, sizeof v);
-  if (r != 0) return err(code_of(boost::system::error_code(errno, boost::system::system_category())));
-  return ok();
-}
+using KeepAlive = Option<SOL_SOCKET, SO_KEEPALIVE, 1, 0, 1>;
+using KeepIdle = Option<IPPROTO_TCP, TCP_KEEPIDLE, kSecond, 1, 32767>;
+using KeepInterval = Option<IPPROTO_TCP, TCP_KEEPINTVL, kSecond, 1, 32767>;
+using KeepCount = Option<IPPROTO_TCP, TCP_KEEPCNT, 1, 1, 127>;
+using RecvBuffer = Option<SOL_SOCKET, SO_RCVBUF, 1, 1>;
+using SendBuffer = Option<SOL_SOCKET, SO_SNDBUF, 1, 1>;
+using HopLimit = Option<kHopLimit, 0, 1, 1, 255>;
 
 // subscribe: a listening socket is ready when a connection waits to be accepted; every other
 // state's pending operation already completed in its start-* call (sockets.h), so ready.
@@ -430,8 +403,8 @@ void define_tcp(component::HostImports& imports) {
   add(imports, tcp, "[method]tcp-socket.set-keep-alive-interval", KeepInterval::set);
   add(imports, tcp, "[method]tcp-socket.keep-alive-count", KeepCount::get);
   add(imports, tcp, "[method]tcp-socket.set-keep-alive-count", KeepCount::set);
-  add(imports, tcp, "[method]tcp-socket.hop-limit", hop_limit);
-  add(imports, tcp, "[method]tcp-socket.set-hop-limit", set_hop_limit);
+  add(imports, tcp, "[method]tcp-socket.hop-limit", HopLimit::get);
+  add(imports, tcp, "[method]tcp-socket.set-hop-limit", HopLimit::set);
   add(imports, tcp, "[method]tcp-socket.receive-buffer-size", RecvBuffer::get);
   add(imports, tcp, "[method]tcp-socket.set-receive-buffer-size", RecvBuffer::set);
   add(imports, tcp, "[method]tcp-socket.send-buffer-size", SendBuffer::get);

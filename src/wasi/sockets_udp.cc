@@ -235,40 +235,22 @@ core::Result<Value> remote_address(HostCall& c, const core::Array& a) {
   return ok(endpoint_value(*u.remote));
 }
 
-template <int Name>
-core::Result<Value> get_buffer(HostCall& c, const core::Array& a) {
-  WIRT_UDP(u, c, a);
-  int v = 0;
-  socklen_t len = sizeof v;
-  if (::getsockopt(u.sock->native_handle(), SOL_SOCKET, Name, &v, &len) != 0) return err(sys_code(errno));
-  return ok(Value(int64_t{v}));
-}
-template <int Name>
-core::Result<Value> set_buffer(HostCall& c, const core::Array& a) {
-  WIRT_UDP(u, c, a);
-  int64_t want = a[1].as_int();
-  if (want <= 0) return err(Code::invalid_argument);
-  int v = static_cast<int>(std::min<int64_t>(want, INT32_MAX));
-  if (::setsockopt(u.sock->native_handle(), SOL_SOCKET, Name, &v, sizeof v) != 0) return err(sys_code(errno));
-  return ok();
-}
-
-core::Result<Value> hop_limit(HostCall& c, const core::Array& a) {
-  WIRT_UDP(u, c, a);
-  int v = 0;
-  socklen_t len = sizeof v;
-  int r = u.v6 ? ::getsockopt(u.sock->native_handle(), IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v, &len)
-               : ::getsockopt(u.sock->native_handle(), IPPROTO_IP, IP_TTL, &v, &len);
-  return r == 0 ? ok(Value(int64_t{v})) : err(sys_code(errno));
-}
-core::Result<Value> set_hop_limit(HostCall& c, const core::Array& a) {
-  WIRT_UDP(u, c, a);
-  int v = static_cast<int>(a[1].as_int());
-  if (v == 0) return err(Code::invalid_argument);
-  int r = u.v6 ? ::setsockopt(u.sock->native_handle(), IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v, sizeof v)
-               : ::setsockopt(u.sock->native_handle(), IPPROTO_IP, IP_TTL, &v, sizeof v);
-  return r == 0 ? ok() : err(sys_code(errno));
-}
+// The option methods (sockets.h SockOpt).
+template <int Level, int Name, int64_t Min = 1, int64_t Max = INT32_MAX>
+struct Option {
+  static constexpr SockOpt kOpt{Level, Name, 1, Min, Max};
+  static core::Result<Value> get(HostCall& c, const core::Array& a) {
+    WIRT_UDP(u, c, a);
+    return get_option(u.sock->native_handle(), u.v6, kOpt);
+  }
+  static core::Result<Value> set(HostCall& c, const core::Array& a) {
+    WIRT_UDP(u, c, a);
+    return set_option(u.sock->native_handle(), u.v6, kOpt, a[1]);
+  }
+};
+using RecvBuffer = Option<SOL_SOCKET, SO_RCVBUF>;
+using SendBuffer = Option<SOL_SOCKET, SO_SNDBUF>;
+using HopLimit = Option<kHopLimit, 0, 1, 255>;
 
 // A datagram stream's pollable: incoming is ready when a datagram is queued, outgoing when the
 // send buffer has room. Both find their stream by rep (the guest may drop it first).
@@ -308,12 +290,12 @@ void define_udp(component::HostImports& imports) {
     WIRT_UDP(u, c, a);
     return Value(family_name(u.v6));
   });
-  add(imports, udp, "[method]udp-socket.unicast-hop-limit", hop_limit);
-  add(imports, udp, "[method]udp-socket.set-unicast-hop-limit", set_hop_limit);
-  add(imports, udp, "[method]udp-socket.receive-buffer-size", get_buffer<SO_RCVBUF>);
-  add(imports, udp, "[method]udp-socket.set-receive-buffer-size", set_buffer<SO_RCVBUF>);
-  add(imports, udp, "[method]udp-socket.send-buffer-size", get_buffer<SO_SNDBUF>);
-  add(imports, udp, "[method]udp-socket.set-send-buffer-size", set_buffer<SO_SNDBUF>);
+  add(imports, udp, "[method]udp-socket.unicast-hop-limit", HopLimit::get);
+  add(imports, udp, "[method]udp-socket.set-unicast-hop-limit", HopLimit::set);
+  add(imports, udp, "[method]udp-socket.receive-buffer-size", RecvBuffer::get);
+  add(imports, udp, "[method]udp-socket.set-receive-buffer-size", RecvBuffer::set);
+  add(imports, udp, "[method]udp-socket.send-buffer-size", SendBuffer::get);
+  add(imports, udp, "[method]udp-socket.set-send-buffer-size", SendBuffer::set);
   // Bind completes in start-bind: the socket's own pollable is always ready.
   add(imports, udp, "[method]udp-socket.subscribe", [](HostCall& c, const core::Array&) -> core::Result<Value> {
     WIRT_TRY_LET(rep, call_state(c).add_pollable(Pollable{}));

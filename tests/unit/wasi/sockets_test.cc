@@ -409,6 +409,19 @@ TEST_F(Sockets, InvalidStateTransitionsAreReported) {
   EXPECT_EQ(got, want);
 }
 
+TEST_F(Sockets, OptionsAreSetAndReadBack) {
+  TcpPeer peer;
+  Value v = call("options", {lo(), Value(int64_t{peer.port()})}).value();
+  std::vector<std::string> got;
+  for (const auto& s : v.as_array()) got.push_back(s.as_string());
+  std::vector<std::string> want = {
+      "keep-alive=1",         "keep-alive-idle-s=7",    "keep-alive-count=5",
+      "hop-limit-0=invalid-argument", "hop-limit=33",   "receive-buffer-0=invalid-argument",
+      "receive-buffer-at-least-64k=1", "is-listening=0", "family-ipv6=0",
+      "udp-hop-limit=9"};
+  EXPECT_EQ(got, want);
+}
+
 TEST_F(Sockets, StreamsDroppedInOddOrdersNeitherCrashNorLeak) {
   TcpPeer peer;
   size_t before = open_fds();
