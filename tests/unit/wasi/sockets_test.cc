@@ -275,6 +275,38 @@ TEST_F(Sockets, APeerThatNeverAnswersEndsAtTheCallsDeadline) {
   EXPECT_EQ(peer.ended(), 1);
 }
 
+// A listener whose accept queue is full drops further SYNs (Linux): the guest's connect never
+// completes and must end at the call's deadline, the fiber suspended all along.
+TEST_F(Sockets, AConnectThatNeverCompletesEndsAtTheCallsDeadline) {
+  uint16_t port;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::listen(fd, 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
+  std::vector<int> fillers;  // fill the accept queue; nobody accepts
+  for (int i = 0; i < 4; ++i) {
+    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fillers.push_back(c);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = call("tcp-echo", {lo(), Value(int64_t{port}), Value("x")}, 300);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  for (int c : fillers) ::close(c);
+  ::close(fd);
+  ASSERT_FALSE(r.ok()) << "connected: " << (r.ok() && r->find("ok") ? "ok" : "err");
+  EXPECT_EQ(r.error().kind(), core::ErrorKind::Timeout) << r.error().message();
+  EXPECT_NE(r.error().message().find("connecting"), std::string::npos) << r.error().message();
+  EXPECT_GE(ms, 250);
+  EXPECT_LT(ms, 5000);
+}
+
 TEST_F(Sockets, ListenAndAcceptAHostClient) {
   uint16_t port;
   ::close(listen_loopback(&port));
