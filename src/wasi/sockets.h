@@ -51,6 +51,8 @@ namespace sockets {
 
 // TCP and UDP sockets open at once in one call (accepted connections count).
 inline constexpr size_t kMaxSocketsPerCall = 64;
+// networks, resolve-address-streams and datagram streams alive at once in one call.
+inline constexpr size_t kMaxHandlesPerCall = 10000;
 // Datagrams one check-send permits; bytes one check-write permits.
 inline constexpr uint64_t kDatagramsPerSend = 64;
 inline constexpr uint64_t kWriteWindow = 64 * 1024;
@@ -95,11 +97,16 @@ struct ResolveStream;
 
 // Everything of wasi:sockets one call holds; CallState::sockets owns it.
 struct State {
+  size_t networks = 0;  // network resources alive (they hold nothing but count as handles)
   std::map<uint32_t, std::shared_ptr<TcpSocket>> tcp;
   std::map<uint32_t, std::shared_ptr<UdpSocket>> udp;
   std::map<uint32_t, std::shared_ptr<DatagramStream>> datagram_streams;  // incoming and outgoing
   std::map<uint32_t, std::shared_ptr<ResolveStream>> lookups;
   size_t open() const { return tcp.size() + udp.size(); }
+  // Fails (the guest traps) when a guest that never drops what it gets would pass
+  // kMaxHandlesPerCall networks, lookups and datagram streams alive at once: host memory
+  // stays bounded, as with pollables (call_state.h).
+  [[nodiscard]] core::Status admit_handle() const;
 };
 // The call's sockets state (created on first use).
 State& state_of(CallState& st);

@@ -145,6 +145,12 @@ bool allowed(const CallState& st, const char* action, const std::string& resourc
   return !st.policies || !st.ctx || st.policies->allowed(*st.ctx, action, resource);
 }
 
+core::Status State::admit_handle() const {
+  if (networks + lookups.size() + datagram_streams.size() < kMaxHandlesPerCall) return {};
+  return core::invalid(fmt::format("wasi:sockets: more than {} networks, lookups and datagram streams alive in one call",
+                                   kMaxHandlesPerCall));
+}
+
 State& state_of(CallState& st) {
   if (!st.sockets) st.sockets = std::make_shared<State>();
   return *st.sockets;
@@ -267,10 +273,15 @@ void define_network(component::HostImports& imports) {
   // One network per call would do; each instance-network call lends a fresh rep (borrows of it
   // are accepted and otherwise unused: the permission checks decide what a guest may reach).
   add(imports, "wasi:sockets/instance-network" + v, "instance-network", [](HostCall& c, const core::Array&) -> core::Result<Value> {
+    State& s = state_of(call_state(c));
+    WIRT_TRY(s.admit_handle());
+    ++s.networks;
     return Value(int64_t{call_state(c).next_rep++});
   });
-  add(imports, "wasi:sockets/network" + v, "[resource-drop]network",
-      [](HostCall&, const core::Array&) -> core::Result<Value> { return Value(); });
+  add(imports, "wasi:sockets/network" + v, "[resource-drop]network", [](HostCall& c, const core::Array&) -> core::Result<Value> {
+    if (CallState* st = call_state_if_any(c); st && st->sockets && st->sockets->networks > 0) --st->sockets->networks;
+    return Value();
+  });
 
   const std::string lookup = "wasi:sockets/ip-name-lookup" + v;
   add(imports, lookup, "resolve-addresses", [](HostCall& c, const core::Array& a) -> core::Result<Value> {
@@ -280,6 +291,7 @@ void define_network(component::HostImports& imports) {
     boost::system::error_code literal;
     (void)asio::ip::make_address(name, literal);
     if (literal && !allowed(st, "socket.resolve", name)) return err(Code::access_denied);
+    WIRT_TRY(state_of(st).admit_handle());
     WIRT_TRY_LET(found, resolve(st, name));
     uint32_t rep = st.next_rep++;
     state_of(st).lookups[rep] = std::make_shared<ResolveStream>(std::move(found));

@@ -126,6 +126,7 @@ core::Result<Value> stream(HostCall& c, const core::Array& a) {
     if (!remote || !valid_remote(u, *remote)) return err(Code::invalid_argument);
     if (!may_reach(st, u, *remote)) return err(Code::access_denied);
   }
+  WIRT_TRY(state_of(st).admit_handle());
   boost::system::error_code ec;
   if (remote) {
     u.sock->connect(*remote, ec);

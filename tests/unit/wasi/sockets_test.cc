@@ -60,6 +60,22 @@ size_t open_fds() {
   return n;
 }
 
+// A TCP listener on ::1 with an OS-chosen port; -1 when the host has no IPv6 loopback.
+int listen_loopback6(uint16_t* port) {
+  int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  *port = ntohs(a.sin6_port);
+  return fd;
+}
+
 // A TCP listener on 127.0.0.1 with an OS-chosen port.
 int listen_loopback(uint16_t* port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -77,11 +93,14 @@ int listen_loopback(uint16_t* port) {
 // Echoes every connection it accepts until the peer's end. `silent`: reads and never answers.
 class TcpPeer {
  public:
-  explicit TcpPeer(bool silent = false) : silent_(silent) {
-    fd_ = listen_loopback(&port_);
+  explicit TcpPeer(bool silent = false, bool v6 = false) : silent_(silent) {
+    fd_ = v6 ? listen_loopback6(&port_) : listen_loopback(&port_);
+    if (fd_ < 0) return;
     thread_ = std::thread([this] { run(); });
   }
+  bool ok() const { return fd_ >= 0; }
   ~TcpPeer() {
+    if (fd_ < 0) return;
     stop_ = true;
     ::shutdown(fd_, SHUT_RDWR);
     thread_.join();
@@ -239,6 +258,19 @@ TEST_F(Sockets, TcpEchoRoundTrip) {
   auto r = call("tcp-echo", {lo(), Value(int64_t{peer.port()}), Value("hello sockets")});
   EXPECT_EQ(ok_of(r).as_string(), "hello sockets");
   EXPECT_EQ(peer.accepted(), 1);
+}
+
+TEST_F(Sockets, TcpEchoOverIpv6) {
+  TcpPeer peer(false, /*v6=*/true);
+  if (!peer.ok()) GTEST_SKIP() << "no IPv6 loopback on this host";
+  auto r = call("tcp-echo", {Value("::1"), Value(int64_t{peer.port()}), Value("hello v6")});
+  EXPECT_EQ(ok_of(r).as_string(), "hello v6");
+  EXPECT_EQ(peer.accepted(), 1);
+  // A v6 port nobody listens on is refused as over IPv4.
+  uint16_t port;
+  int fd = listen_loopback6(&port);
+  ::close(fd);
+  EXPECT_EQ(err_of(call("tcp-echo", {Value("::1"), Value(int64_t{port}), Value("x")})), "connection-refused");
 }
 
 TEST_F(Sockets, LargeTransferArrivesWhole) {
@@ -424,6 +456,14 @@ TEST_F(Sockets, TooManySocketsIsNewSocketLimit) {
   EXPECT_EQ(v.as_array()[0].as_int(), int64_t(wasi::sockets::kMaxSocketsPerCall));
   EXPECT_EQ(v.as_array()[1].as_string(), "new-socket-limit");
   EXPECT_EQ(open_fds(), before);  // all closed when the call ended
+}
+
+TEST_F(Sockets, AGuestHoardingHandlesTrapsInsteadOfGrowingHostMemory) {
+  EXPECT_EQ(call("hoard", {Value(int64_t{100})}).value().as_int(), 100);
+  auto r = call("hoard", {Value(int64_t{20000})});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("more than 10000 networks, lookups and datagram streams"), std::string::npos)
+      << r.error().message();
 }
 
 TEST_F(Sockets, InvalidStateTransitionsAreReported) {
