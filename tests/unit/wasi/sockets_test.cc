@@ -76,18 +76,36 @@ int listen_loopback6(uint16_t* port) {
   return fd;
 }
 
-// A TCP listener on 127.0.0.1 with an OS-chosen port.
-int listen_loopback(uint16_t* port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+sockaddr_in loopback(uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  return a;
+}
+
+// A TCP listener on 127.0.0.1 with an OS-chosen port.
+int listen_loopback(uint16_t* port, int backlog = 16) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a = loopback(0);
   ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::listen(fd, 16);
+  ::listen(fd, backlog);
   socklen_t len = sizeof a;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   *port = ntohs(a.sin_port);
   return fd;
+}
+
+// A host client of a guest server: connects once the guest listens on `port` (-1 after 5 s).
+int connect_when_listening(uint16_t port) {
+  sockaddr_in a = loopback(port);
+  for (int i = 0; i < 500; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
+    ::close(fd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return -1;
 }
 
 // Echoes every connection it accepts until the peer's end. `silent`: reads and never answers.
@@ -165,9 +183,7 @@ class UdpPeer {
  public:
   UdpPeer() {
     fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sockaddr_in a = loopback(0);
     ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
     socklen_t len = sizeof a;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
@@ -311,15 +327,8 @@ TEST_F(Sockets, APeerThatNeverAnswersEndsAtTheCallsDeadline) {
 // completes and must end at the call's deadline, the fiber suspended all along.
 TEST_F(Sockets, AConnectThatNeverCompletesEndsAtTheCallsDeadline) {
   uint16_t port;
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::listen(fd, 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  port = ntohs(a.sin_port);
+  int fd = listen_loopback(&port, 0);
+  sockaddr_in a = loopback(port);
   std::vector<int> fillers;  // fill the accept queue; nobody accepts
   for (int i = 0; i < 4; ++i) {
     int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -344,25 +353,15 @@ TEST_F(Sockets, ListenAndAcceptAHostClient) {
   ::close(listen_loopback(&port));
   std::string got;
   std::thread client([&] {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    for (int i = 0; i < 500; ++i) {  // until the guest listens
-      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-        std::string msg = "ping from the host";
-        ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
-        ::shutdown(fd, SHUT_WR);
-        char buf[256];
-        ssize_t n;
-        while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, size_t(n));
-        ::close(fd);
-        return;
-      }
-      ::close(fd);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    int fd = connect_when_listening(port);
+    if (fd < 0) return;
+    std::string msg = "ping from the host";
+    ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
+    ::shutdown(fd, SHUT_WR);
+    char buf[256];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, size_t(n));
+    ::close(fd);
   });
   auto r = call("tcp-serve-once", {lo(), Value(int64_t{port})});
   client.join();
@@ -379,28 +378,21 @@ TEST_F(Sockets, ServerReadsDoNotBlockTheWorker) {
   std::atomic<bool> quiet_period_over{false};
   std::atomic<int> ticks_while_client_was_quiet{-1};
   std::thread client([&] {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    for (int i = 0; i < 500; ++i) {
-      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-        int before = ticks;
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the guest waits in read
-        ticks_while_client_was_quiet = ticks - before;
-        quiet_period_over = true;
-        ::send(fd, "late", 4, MSG_NOSIGNAL);
-        ::shutdown(fd, SHUT_WR);
-        char buf[64];
-        while (::recv(fd, buf, sizeof buf, 0) > 0) {
-        }
-        ::close(fd);
-        return;
-      }
-      ::close(fd);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    int fd = connect_when_listening(port);
+    if (fd < 0) {
+      quiet_period_over = true;
+      return;
     }
+    int before = ticks;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the guest waits in read
+    ticks_while_client_was_quiet = ticks - before;
+    quiet_period_over = true;
+    ::send(fd, "late", 4, MSG_NOSIGNAL);
+    ::shutdown(fd, SHUT_WR);
+    char buf[64];
+    while (::recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+    ::close(fd);
   });
   // A fiber on the same (only) worker that ticks every 10 ms while the guest serves.
   sched_->spawn([&] {
