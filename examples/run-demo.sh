@@ -20,6 +20,10 @@ echo "\$ wirt call -a $(dirname "$0")/components comp:main   # the JS component 
 "$WIRT" call -a "$(dirname "$0")/components" comp:main
 echo
 
+# wasi:sockets: the C component as a loopback TCP echo server and, as a sandboxed caller that
+# may only reach 127.0.0.1, as its client.
+run call -a "$(dirname "$0")/sockets" net:main
+
 # A Rust component (cargo-component) from the third-party fixtures beside the checkout, with
 # its host interface implemented in Lua. Skipped when the fixtures are absent.
 FIX=$(realpath -m "${WIRT_SHARED_DIR:-$(dirname "$0")/../../shared}/fixtures/wippy")

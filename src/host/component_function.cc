@@ -62,6 +62,7 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
   fn->ns_ = entry.id.ns;
   fn->env_ = env;
   fn->functions_ = functions;
+  fn->policies_ = settings.policies;
   wasm::CompileOptions opts;
   opts.name = fn->id_;
   opts.tier2_sync = settings.tier2_sync;
@@ -188,6 +189,7 @@ core::Status ComponentFunction::begin_call(component::ComponentInstance& inst, w
                                            const sched::CallContext& ctx) {
   scope.ctx = &ctx;
   scope.functions = functions_;
+  scope.policies = policies_;
   WIRT_TRY(prepare_guest_env(scope.env, id_, ns_, config_, env_, ctx));
   inst.user_data = &scope;
   int64_t deadline = deadline_ns(ctx);

@@ -33,6 +33,7 @@
 #include "registry/entry.h"
 #include "sched/call_context.h"
 #include "sched/functions.h"
+#include "sched/security.h"
 
 namespace wirt::wasi {
 struct CallState;
@@ -67,6 +68,7 @@ class ComponentFunction {
   const EnvRegistry* env_ = nullptr;
   WasmConfig config_;
   const sched::FunctionTable* functions_ = nullptr;
+  const sched::Policies* policies_ = nullptr;
   std::shared_ptr<component::Component> component_;
   component::HostImports imports_;
   int export_index_ = -1;

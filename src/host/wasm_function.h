@@ -18,6 +18,7 @@
 #include "host/env_registry.h"
 #include "host/fs_registry.h"
 #include "host/instance_pool.h"
+#include "sched/security.h"
 #include "host/wasm_config.h"
 #include "registry/entry.h"
 #include "sched/call_context.h"
@@ -42,6 +43,8 @@ struct EngineSettings {
   bool tier2_sync = false;
   // Called after each module is compiled (progress display).
   std::function<void(const std::string& id, const wasm::Module&)> on_compiled;
+  // The app's policies for host imports' permission checks (wasi:sockets); null: no checks.
+  const sched::Policies* policies = nullptr;
 };
 
 class WasmFunction {

@@ -11,12 +11,14 @@
 #include "core/result.h"
 #include "sched/call_context.h"
 #include "sched/functions.h"
+#include "sched/security.h"
 #include "wasi/guest_env.h"
 #include "wasi/streams.h"
 
 namespace wirt::wasi {
 
 struct HttpState;  // wasi/http_types.h
+namespace sockets { struct State; }  // wasi/sockets.h
 
 // A wasi:io/poll pollable: ready at `deadline_ns` (steady clock), or always ready (0) — unless
 // `ready` is set: then it is ready when ready() says so, and `block` suspends the fiber until it
@@ -48,6 +50,10 @@ struct CallState {
   uint32_t next_rep = 3;
   // The request being served when the call is a wasi:http/incoming-handler#handle (else null).
   HttpState* http = nullptr;
+  // The app's policies for the platform permission checks of host imports (null: no checks).
+  const sched::Policies* policies = nullptr;
+  // wasi:sockets state (wasi/sockets.h): the call's sockets, closed when the call ends.
+  std::shared_ptr<sockets::State> sockets;
 
   // Lends a new pollable (Invalid past kMaxPollables alive).
   core::Result<uint32_t> add_pollable(Pollable p) {

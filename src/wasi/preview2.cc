@@ -9,6 +9,7 @@
 
 #include "sched/scheduler.h"
 #include "wasi/call_state.h"
+#include "wasi/sockets.h"
 #include "wasi/try_let.h"
 
 namespace wirt::wasi {
@@ -363,7 +364,7 @@ void define_filesystem(component::HostImports& imports) {
 
 bool is_preview2_group(const std::string& g) {
   return g == "wasi:io" || g == "wasi:poll" || g == "wasi:clocks" || g == "wasi:cli" || g == "wasi:random" ||
-         g == "wasi:filesystem";
+         g == "wasi:filesystem" || g == "wasi:sockets";
 }
 
 void define_preview2(component::HostImports& imports, const std::vector<std::string>& groups) {
@@ -374,6 +375,7 @@ void define_preview2(component::HostImports& imports, const std::vector<std::str
   if (has("wasi:cli")) define_cli(imports);
   if (has("wasi:io")) define_io(imports);
   if (has("wasi:filesystem")) define_filesystem(imports);
+  if (has("wasi:sockets")) define_sockets(imports);
 }
 
 }  // namespace wirt::wasi
