@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "scratch_mount.h"
 #include "wasi/call_state.h"
 #include "wasi/filesystem_streams.h"
 #include "wasi/filesystem_types.h"
@@ -41,15 +42,7 @@ std::string slurp(const fs::path& p) {
 
 class FilesystemHostile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    base_ = fs::temp_directory_path() / ("wirt-fs2-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(base_);
-    fs::create_directories(base_ / "mount" / "sub");
-    fs::create_directories(base_ / "secret_dir");
-    std::ofstream(base_ / "secret") << "outside";
-    std::ofstream(base_ / "mount" / "inside") << "inside";
-  }
+  void SetUp() override { base_ = testing::hostile_layout("wirt-fs2"); }
   void TearDown() override { fs::remove_all(base_); }
 
   void boot(bool read_only = false) {

@@ -16,6 +16,7 @@
 #include <map>
 #include <set>
 
+#include "scratch_mount.h"
 #include "wasi/guest_env.h"
 #include "wasi/preview1.h"
 #include "wasi/preview1_fs.h"
@@ -40,30 +41,12 @@ constexpr const char* kGuest = R"((module
 
 class Preview1Listing : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("wirt-p1list-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = testing::fresh_dir("wirt-p1list"); }
   void TearDown() override { fs::remove_all(dir_); }
 
   void boot() {
-    wasm::CompileOptions o;
-    o.tier2 = false;
-    o.name = "p1-listing-test";
-    auto m = wasm::Module::compile_wat(kGuest, o);
-    ASSERT_TRUE(m.ok()) << m.error().message();
-    wasm::Linker linker;
-    define_preview1(linker, (*m)->imports());
-    auto i = wasm::Instance::create(*m, linker);
-    ASSERT_TRUE(i.ok()) << i.error().message();
-    inst_ = std::move(*i);
-    auto files = FdTable::open({{dir_.string(), "/", false}});
-    ASSERT_TRUE(files.ok()) << files.error().message();
-    env_.files = std::move(*files);
-    env_.capture = true;
-    inst_->user_data = &env_;
+    inst_ = testing::boot_preview1(kGuest, dir_.string(), false, env_);
+    ASSERT_TRUE(inst_);
   }
   uint32_t call(const char* fn, std::vector<uint64_t> args) {
     uint64_t r[1] = {0};
