@@ -57,6 +57,11 @@ echo "\$ echo 'a line from stdin' | wirt run -a $CLI greet Demo"
 echo "a line from stdin" | "$WIRT" run -a "$CLI" greet Demo 2>&1
 echo
 
+# Files: Lua drives a C program compiled to a WASI component on a mount (examples/files/notes):
+# writes, reads, lists, renames; a path leaving the mount and a write to a read-only mount are
+# refused.
+run call -a "$(dirname "$0")/files" files:main
+
 # HTTP: `wirt run` serves examples/http (port 0: the real address is read from the log), curl
 # talks to it, SIGTERM drains and stops it.
 HTTP_APP=$(dirname "$0")/http

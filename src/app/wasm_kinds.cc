@@ -20,6 +20,7 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
   auto bytes = host::read_module_bytes(*config, fs_);
   if (!bytes) return std::move(bytes).error();
   // wasi.mounts: the fs.directory behind each (a read-only directory makes a read-only mount).
+  config->wasi.policies = processes_ ? processes_->policies() : nullptr;
   for (const auto& m : config->wasi.mounts) {
     const host::Directory* dir = fs_.find(m.fs);
     if (!dir) return core::not_found(fmt::format("wasi.mounts: filesystem not found: {}", m.fs));

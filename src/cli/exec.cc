@@ -1,7 +1,7 @@
 // `wirt exec [--dir HOST[::GUEST]]… [--env NAME=VALUE]… FILE.wasm [ARGS…]` (DESIGN §1.6): one
 // WASI command run without an app folder, as `wasmtime run` does. A core module runs its
 // `_start` (preview1, with the --dir folders as preopens: wasi/preview1_fs.h); a component runs
-// wasi:cli/run#run. Either is loaded as a process.wasm entry would be and called once as a
+// wasi:cli/run#run (the same folders as wasi:filesystem preopens: wasi/filesystem_types.h). Either is loaded as a process.wasm entry would be and called once as a
 // terminal command: the guest's stdio is the terminal's, argv[0] is the file's name, and its
 // exit code (proc_exit / wasi:cli/exit) is wirt's. A trap is printed as an error and exits 1.
 #include <filesystem>
@@ -67,8 +67,7 @@ int cmd_exec(const CommonOptions& opts, const ExecOptions& exec) {
       component::bin::is_component(std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
   if (component) {
     config.method = "wasi:cli/run#run";
-    // wasi:filesystem is there for the preview1 adapter's imports; it has no preopens yet, so
-    // --dir does not reach a component (issue 10, later part).
+    // The --dir folders are its wasi:filesystem preopens (wasi/filesystem_types.h).
     config.imports = {"wasi:io", "wasi:poll", "wasi:clocks", "wasi:random", "wasi:cli", "wasi:filesystem"};
     // The component's run takes no parameters: a terminal call's words become its args.
     config.wasi.args = {argv.front()};

@@ -12,6 +12,10 @@
 #include "registry/entry.h"
 #include "wasi/mounts.h"
 
+namespace wirt::sched {
+class Policies;
+}
+
 namespace wirt::host {
 
 struct PoolConfig {
@@ -47,6 +51,9 @@ struct WasiConfig {
   // (`wirt exec --env`), beside the `env:` items resolved at call time.
   std::vector<wasi::HostMount> host_mounts;
   std::vector<std::pair<std::string, std::string>> fixed_env;
+  // The app's policies for the per-call `fs.get` check of each mount's filesystem
+  // (reference-wasm-runtime §7.3); null (no check) outside an app, e.g. `wirt exec`.
+  const sched::Policies* policies = nullptr;
 };
 
 // Upper bounds of numeric fields (checked by parse_wasm_config; nothing is truncated silently).

@@ -9,6 +9,7 @@
 #include "component/binary_decoder.h"
 #include "component/canonical_abi.h"
 #include "core/sha256.h"
+#include "sched/security.h"
 #include "component/wit_parser.h"
 #include "wasi/guest_env.h"
 #include "wasi/preview1.h"
@@ -195,6 +196,15 @@ core::Status prepare_guest_env(wasi::GuestEnv& env, const std::string& entry_id,
   if (!config.wasi.fixed_env.empty()) {
     env.env.insert(env.env.end(), config.wasi.fixed_env.begin(), config.wasi.fixed_env.end());
     std::stable_sort(env.env.begin(), env.env.end());
+  }
+  // Each mount's filesystem needs `fs.get` for the caller, checked per call before anything is
+  // opened (reference-wasm-runtime §7.3, its error text).
+  if (config.wasi.policies) {
+    for (const auto& m : config.wasi.mounts) {
+      std::string fs = registry::EntryId::parse(m.fs).with_default_ns(ns).str();
+      if (!config.wasi.policies->allowed(ctx, "fs.get", fs))
+        return core::permission_denied(fmt::format("not allowed to access filesystem: {}", fs));
+    }
   }
   // The mounts' folders are opened per call, so a call never sees another's descriptors.
   if (!config.wasi.host_mounts.empty()) {

@@ -35,6 +35,7 @@ using ProcessFactory = std::function<core::Result<core::Value>(const CallContext
 class ProcessTable {
  public:
   ProcessTable(Scheduler* scheduler, const Policies* policies) : scheduler_(scheduler), policies_(policies) {}
+  const Policies* policies() const { return policies_; }
 
   void add_factory(std::string id, ProcessFactory f) { factories_[std::move(id)] = std::move(f); }
   void add_host(std::string id) { hosts_[id] = true; }

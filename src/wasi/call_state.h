@@ -47,6 +47,8 @@ struct CallState {
   std::map<uint32_t, std::unique_ptr<HostOutputStream>> outputs;
   // wasi:io/error resources lent to the guest: their to-debug-string text.
   std::map<uint32_t, std::string> errors;
+  // The wasi:filesystem error-code of those that are file I/O errors (filesystem-error-code).
+  std::map<uint32_t, std::string> error_codes;
   uint32_t next_rep = 3;
   // The request being served when the call is a wasi:http/incoming-handler#handle (else null).
   HttpState* http = nullptr;

@@ -9,10 +9,15 @@
 // beneath the mount (open_parent); a final `..` is refused there, since it would name the
 // parent of the mount.
 //
+// The path operations below are shared by preview1 (preview1_fs.cc) and wasi:filesystem
+// (filesystem_types.cc): one confinement mechanism, each returning 0 or -errno.
+//
 // Stateless functions over file descriptors; thread-safe.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <string>
 
@@ -52,5 +57,28 @@ struct Parent {
 };
 // 0 or -errno (-kEscapes for a path leaving the mount or ending in `..`).
 int open_parent(int dirfd, const std::string& path, Parent& out);
+
+// Longest path a guest may name (bytes; the kernel's PATH_MAX less the terminating NUL):
+// longer ones are `nametoolong`/`name-too-long` before any lookup.
+inline constexpr size_t kMaxPath = 4095;
+
+// stat of `path` beneath `dirfd` (`follow`: a final symlink is followed, inside the mount).
+int stat_at(int dirfd, const std::string& path, bool follow, struct stat& out);
+// utimensat of `path` (times as utimensat's, UTIME_NOW/UTIME_OMIT allowed). The file is opened
+// beneath the mount first and changed through its descriptor, so a link is never followed out.
+int set_times_at(int dirfd, const std::string& path, bool follow, const timespec times[2]);
+int create_directory_at(int dirfd, const std::string& path);
+int remove_directory_at(int dirfd, const std::string& path);
+int unlink_file_at(int dirfd, const std::string& path);
+int rename_at(int old_dirfd, const std::string& old_path, int new_dirfd, const std::string& new_path);
+// A symlink at `path` to `target`. An absolute target could never resolve inside the mount
+// (RESOLVE_BENEATH refuses it): refused at creation with -EPERM, as wasmtime does. A relative
+// one may point anywhere; following it is what stays confined.
+int symlink_at(const std::string& target, int dirfd, const std::string& path);
+// The target of the symlink at `path` (whole, at most PATH_MAX bytes).
+int readlink_at(int dirfd, const std::string& path, std::string& out);
+// A hard link at `new_path` to `old_path` (`follow`: a final symlink of the source is
+// followed, beneath its mount).
+int link_at(int old_dirfd, const std::string& old_path, bool follow, int new_dirfd, const std::string& new_path);
 
 }  // namespace wirt::wasi::mounts

@@ -130,7 +130,10 @@ uint32_t from_errno(int e) {
   }
 }
 // An error of path resolution: EXDEV there means "leaves the mount" (mounts.h).
-uint32_t resolve_errno(int neg) { return -neg == mounts::kEscapes ? kNotcapable : from_errno(-neg); }
+uint32_t resolve_errno(int neg) {
+  if (neg >= 0) return kSuccess;
+  return -neg == mounts::kEscapes ? kNotcapable : from_errno(-neg);
+}
 
 FdTable* table(Caller& c) {
   GuestEnv* e = env_of(c);
@@ -147,7 +150,7 @@ constexpr uint64_t kRightRead = 1ull << 1, kRightWrite = 1ull << 6, kRightDatasy
 uint32_t guest_path(Caller& c, uint32_t ptr, uint32_t len, std::string& out) {
   Mem m(c);
   if (!m.ok(ptr, len)) return kFault;
-  if (len >= PATH_MAX) return kNametoolong;
+  if (len > mounts::kMaxPath) return kNametoolong;
   out.assign(reinterpret_cast<const char*>(m.base + ptr), len);
   if (out.find('\0') != std::string::npos) return kInval;
   return kSuccess;
@@ -441,7 +444,10 @@ uint32_t fd_prestat_dir_name(Caller& c, const uint64_t* a) {
 }
 
 // witx "dirent": d_next u64, d_ino u64, d_namlen u32, d_type u8 (24 bytes), then the name.
-// The cookie is the entry's index; each call lists the directory afresh (one directory, bounded).
+// The cookie is the kernel's directory offset of the next entry (dirent d_off, what telldir and
+// seekdir use), so a listing resumes where the last call stopped: the open DIR stream is kept
+// with the descriptor, and only a cookie other than where it stands seeks (0 rewinds). A large
+// directory read in many calls is thus read once, not once per call.
 uint32_t fd_readdir(Caller& c, const uint64_t* a) {
   OpenFile* f;
   if (uint32_t e = file_at(c, as(a[0]), f)) return e;
@@ -449,21 +455,27 @@ uint32_t fd_readdir(Caller& c, const uint64_t* a) {
   uint32_t buf = as(a[1]), len = as(a[2]), used = as(a[4]);
   uint64_t cookie = a[3];
   if (!Mem(c).ok(buf, len) || !Mem(c).ok(used, 4)) return kFault;
-  int fd = ::openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return from_errno(errno);
-  DIR* d = ::fdopendir(fd);
-  if (!d) {
-    ::close(fd);
-    return from_errno(errno);
+  if (!f->listing) {
+    int fd = ::openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return from_errno(errno);
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+      ::close(fd);
+      return from_errno(errno);
+    }
+    f->listing.reset(d, ::closedir);
+    f->listing_pos = 0;
   }
+  DIR* d = f->listing.get();
+  if (cookie == 0) ::rewinddir(d);
+  else if (cookie != f->listing_pos) ::seekdir(d, long(cookie));
+  f->listing_pos = cookie;
   Mem m(c);
   uint32_t pos = 0;
-  uint64_t index = 0;
   while (pos < len) {
     errno = 0;
     dirent* de = ::readdir(d);
     if (!de) break;
-    if (index++ < cookie) continue;
     uint8_t type = 0;
     if (de->d_type == DT_UNKNOWN) {
       struct stat st;
@@ -473,14 +485,16 @@ uint32_t fd_readdir(Caller& c, const uint64_t* a) {
     }
     size_t namelen = std::strlen(de->d_name);
     uint8_t head[24];
-    uint64_t next = index, ino = de->d_ino;
+    uint64_t next = uint64_t(de->d_off), ino = de->d_ino;
+    f->listing_pos = next;
     uint32_t nl = uint32_t(namelen);
     std::memcpy(head, &next, 8);
     std::memcpy(head + 8, &ino, 8);
     std::memcpy(head + 16, &nl, 4);
     std::memset(head + 20, 0, 4);
     head[20] = type;
-    // A last entry that does not fit is cut: bufused == buf_len tells the guest to read on.
+    // A last entry that does not fit is cut: bufused == buf_len tells the guest to read on
+    // (from the previous entry's cookie, which seeks back to this one).
     uint32_t n = std::min<uint32_t>(24, len - pos);
     std::memcpy(m.base + buf + pos, head, n);
     pos += n;
@@ -488,7 +502,6 @@ uint32_t fd_readdir(Caller& c, const uint64_t* a) {
     std::memcpy(m.base + buf + pos, de->d_name, n);
     pos += n;
   }
-  ::closedir(d);
   m.put32(used, pos);
   return kSuccess;
 }
@@ -565,14 +578,8 @@ uint32_t path_open(Caller& c, const uint64_t* a) {
 uint32_t path_filestat_get(Caller& c, const uint64_t* a) {
   At p;
   if (uint32_t e = at(c, as(a[0]), as(a[2]), as(a[3]), p)) return e;
-  // O_PATH (with O_NOFOLLOW: the link itself) keeps `..` inside and the lookup in the kernel.
-  int fd = mounts::open_beneath(p.dir->host, p.path, O_PATH | ((as(a[1]) & 1) ? 0 : O_NOFOLLOW));
-  if (fd < 0) return resolve_errno(fd);
   struct stat st;
-  int rc = ::fstat(fd, &st);
-  int e = errno;
-  ::close(fd);
-  if (rc != 0) return from_errno(e);
+  if (int rc = mounts::stat_at(p.dir->host, p.path, as(a[1]) & 1, st); rc < 0) return resolve_errno(rc);
   return put_filestat(c, as(a[4]), st);
 }
 
@@ -582,108 +589,72 @@ uint32_t path_filestat_set_times(Caller& c, const uint64_t* a) {
   timespec ts[2];
   if (uint32_t e = times_of(a[4], a[5], as(a[6]), ts)) return e;
   if (p.dir->read_only) return kRofs;
-  // Opened beneath the mount first (following links only when asked), then changed through
-  // the descriptor's /proc name: a link is never followed out of the mount by utimensat.
-  int fd = mounts::open_beneath(p.dir->host, p.path, O_PATH | ((as(a[1]) & 1) ? 0 : O_NOFOLLOW));
-  if (fd < 0) return resolve_errno(fd);
-  std::string proc = fmt::format("/proc/self/fd/{}", fd);
-  struct stat st;
-  int rc;
-  if (::fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
-    mounts::Parent parent;
-    int pr = mounts::open_parent(p.dir->host, p.path, parent);
-    rc = pr < 0 ? (errno = -pr, -1) : ::utimensat(parent.fd, parent.name.c_str(), ts, AT_SYMLINK_NOFOLLOW);
-  } else {
-    rc = ::utimensat(AT_FDCWD, proc.c_str(), ts, 0);
-  }
-  int e = errno;
-  ::close(fd);
-  return rc == 0 ? kSuccess : from_errno(e);
+  return resolve_errno(mounts::set_times_at(p.dir->host, p.path, as(a[1]) & 1, ts));
 }
 
-// The parent of a path's final component (mounts.h), for *at calls; `write` refuses on a
+// A directory and a path in it, for the path operations that change the tree: `rofs` on a
 // read_only mount.
-uint32_t parent_of(Caller& c, uint32_t fd, uint32_t ptr, uint32_t len, mounts::Parent& out, bool write) {
-  At p;
-  if (uint32_t e = at(c, fd, ptr, len, p)) return e;
-  if (write && p.dir->read_only) return kRofs;
-  int rc = mounts::open_parent(p.dir->host, p.path, out);
-  return rc < 0 ? resolve_errno(rc) : kSuccess;
+uint32_t writable_at(Caller& c, uint32_t fd, uint32_t ptr, uint32_t len, At& out) {
+  if (uint32_t e = at(c, fd, ptr, len, out)) return e;
+  return out.dir->read_only ? kRofs : kSuccess;
 }
 
 uint32_t path_create_directory(Caller& c, const uint64_t* a) {
-  mounts::Parent p;
-  if (uint32_t e = parent_of(c, as(a[0]), as(a[1]), as(a[2]), p, true)) return e;
-  return ::mkdirat(p.fd, p.name.c_str(), 0777) == 0 ? kSuccess : from_errno(errno);
+  At p;
+  if (uint32_t e = writable_at(c, as(a[0]), as(a[1]), as(a[2]), p)) return e;
+  return resolve_errno(mounts::create_directory_at(p.dir->host, p.path));
 }
 
 uint32_t path_remove_directory(Caller& c, const uint64_t* a) {
-  mounts::Parent p;
-  if (uint32_t e = parent_of(c, as(a[0]), as(a[1]), as(a[2]), p, true)) return e;
-  return ::unlinkat(p.fd, p.name.c_str(), AT_REMOVEDIR) == 0 ? kSuccess : from_errno(errno);
+  At p;
+  if (uint32_t e = writable_at(c, as(a[0]), as(a[1]), as(a[2]), p)) return e;
+  return resolve_errno(mounts::remove_directory_at(p.dir->host, p.path));
 }
 
 uint32_t path_unlink_file(Caller& c, const uint64_t* a) {
-  mounts::Parent p;
-  if (uint32_t e = parent_of(c, as(a[0]), as(a[1]), as(a[2]), p, true)) return e;
-  // POSIX: "file/" names a directory; unlinkat says EISDIR/ENOTDIR accordingly.
-  return ::unlinkat(p.fd, p.name.c_str(), 0) == 0 ? kSuccess : from_errno(errno);
+  At p;
+  if (uint32_t e = writable_at(c, as(a[0]), as(a[1]), as(a[2]), p)) return e;
+  return resolve_errno(mounts::unlink_file_at(p.dir->host, p.path));
 }
 
 uint32_t path_rename(Caller& c, const uint64_t* a) {
-  mounts::Parent from, to;
-  if (uint32_t e = parent_of(c, as(a[0]), as(a[1]), as(a[2]), from, true)) return e;
-  if (uint32_t e = parent_of(c, as(a[3]), as(a[4]), as(a[5]), to, true)) return e;
-  return ::renameat(from.fd, from.name.c_str(), to.fd, to.name.c_str()) == 0 ? kSuccess : from_errno(errno);
+  At from, to;
+  if (uint32_t e = writable_at(c, as(a[0]), as(a[1]), as(a[2]), from)) return e;
+  if (uint32_t e = writable_at(c, as(a[3]), as(a[4]), as(a[5]), to)) return e;
+  return resolve_errno(mounts::rename_at(from.dir->host, from.path, to.dir->host, to.path));
 }
 
 uint32_t path_symlink(Caller& c, const uint64_t* a) {
   std::string target;
   if (uint32_t e = guest_path(c, as(a[0]), as(a[1]), target)) return e;
-  mounts::Parent p;
-  if (uint32_t e = parent_of(c, as(a[2]), as(a[3]), as(a[4]), p, true)) return e;
-  // An absolute target could never resolve inside the mount (RESOLVE_BENEATH refuses it):
-  // refused at creation, as wasmtime does. A relative one may point anywhere; following it is
-  // what stays confined.
-  if (!target.empty() && target[0] == '/') return kPerm;
-  return ::symlinkat(target.c_str(), p.fd, p.name.c_str()) == 0 ? kSuccess : from_errno(errno);
+  At p;
+  if (uint32_t e = writable_at(c, as(a[2]), as(a[3]), as(a[4]), p)) return e;
+  return resolve_errno(mounts::symlink_at(target, p.dir->host, p.path));
 }
 
+// The link's target cut to the buffer, and the cut length as bufused: what wasmtime does
+// ("path_readlink in wasi-libc expects the result to be truncated to the length of the
+// buffer"), and what POSIX readlink(2) does with a short buffer.
 uint32_t path_readlink(Caller& c, const uint64_t* a) {
-  mounts::Parent p;
-  if (uint32_t e = parent_of(c, as(a[0]), as(a[1]), as(a[2]), p, false)) return e;
+  At p;
+  if (uint32_t e = at(c, as(a[0]), as(a[1]), as(a[2]), p)) return e;
   uint32_t buf = as(a[3]), len = as(a[4]), used = as(a[5]);
   Mem m(c);
   if (!m.ok(buf, len) || !m.ok(used, 4)) return kFault;
-  char tmp[PATH_MAX];
-  ssize_t n = ::readlinkat(p.fd, p.name.c_str(), tmp, sizeof tmp);
-  if (n < 0) return from_errno(errno);
-  uint32_t k = std::min<uint32_t>(uint32_t(n), len);  // cut to the buffer, as wasi-libc expects
-  std::memcpy(m.base + buf, tmp, k);
+  std::string target;
+  if (int rc = mounts::readlink_at(p.dir->host, p.path, target); rc < 0) return resolve_errno(rc);
+  uint32_t k = std::min<uint32_t>(uint32_t(target.size()), len);
+  std::memcpy(m.base + buf, target.data(), k);
   m.put32(used, k);
   return kSuccess;
 }
 
 uint32_t path_link(Caller& c, const uint64_t* a) {
-  At old;
+  At old, to;
   if (uint32_t e = at(c, as(a[0]), as(a[2]), as(a[3]), old)) return e;
-  mounts::Parent to;
-  if (uint32_t e = parent_of(c, as(a[4]), as(a[5]), as(a[6]), to, true)) return e;
+  if (uint32_t e = writable_at(c, as(a[4]), as(a[5]), as(a[6]), to)) return e;
   if (old.dir->read_only) return kRofs;
-  if (as(a[1]) & 1) {
-    // Follow the source beneath its mount, then link the file it names by its /proc name.
-    int fd = mounts::open_beneath(old.dir->host, old.path, O_PATH);
-    if (fd < 0) return resolve_errno(fd);
-    std::string proc = fmt::format("/proc/self/fd/{}", fd);
-    int rc = ::linkat(AT_FDCWD, proc.c_str(), to.fd, to.name.c_str(), AT_SYMLINK_FOLLOW);
-    int e = errno;
-    ::close(fd);
-    return rc == 0 ? kSuccess : from_errno(e);
-  }
-  mounts::Parent from;
-  int rc = mounts::open_parent(old.dir->host, old.path, from);
-  if (rc < 0) return resolve_errno(rc);
-  return ::linkat(from.fd, from.name.c_str(), to.fd, to.name.c_str(), 0) == 0 ? kSuccess : from_errno(errno);
+  return resolve_errno(mounts::link_at(old.dir->host, old.path, as(a[1]) & 1, to.dir->host, to.path));
 }
 
 uint32_t not_a_socket(Caller& c, const uint64_t* a) {

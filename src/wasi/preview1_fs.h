@@ -13,6 +13,8 @@
 // The table belongs to one call (GuestEnv::files); not thread-safe, used on the calling fiber.
 #pragma once
 
+#include <dirent.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -31,6 +33,15 @@ struct OpenFile {
   std::string preopen;  // the guest name of a preopened directory ("" otherwise)
   uint16_t fdflags = 0;
   uint64_t rights = ~uint64_t{0}, inheriting = ~uint64_t{0};
+  // fd_readdir's open listing of a directory and its position (the cookie of the next entry),
+  // so consecutive calls continue instead of re-reading from the start.
+  std::shared_ptr<DIR> listing;
+  uint64_t listing_pos = 0;
+  // wasi:filesystem descriptor-flags (filesystem_types.h): read 1, write 2, …, mutate-directory 32.
+  uint8_t p2flags = 0;
+  // A wasi:filesystem directory-entry-stream (its `listing`), not a descriptor: it shares the
+  // table so that it counts against kMaxFds.
+  bool entry_stream = false;
 };
 
 class FdTable {

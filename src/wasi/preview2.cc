@@ -9,6 +9,7 @@
 
 #include "sched/scheduler.h"
 #include "wasi/call_state.h"
+#include "wasi/filesystem_types.h"
 #include "wasi/sockets.h"
 #include "wasi/try_let.h"
 
@@ -219,6 +220,20 @@ Value stream_closed() {
   return r;
 }
 
+// The end of a host stream: stream-error.closed, or last-operation-failed(error) when an I/O
+// error ended it (the error resource's text, and its filesystem error-code: streams.h).
+Value stream_ended(CallState& st, const std::optional<StreamFailure>& failure) {
+  if (!failure) return stream_closed();
+  uint32_t rep = st.next_rep++;
+  st.errors[rep] = failure->message;
+  if (!failure->fs_code.empty()) st.error_codes[rep] = failure->fs_code;
+  Value e = Value::map();
+  e.set("last-operation-failed", Value(int64_t{rep}));
+  Value r = Value::map();
+  r.set("err", std::move(e));
+  return r;
+}
+
 std::string_view bytes_of(const Value& v) {
   return v.is_bytes() ? std::string_view(v.as_bytes().data) : std::string_view(v.as_string());
 }
@@ -232,7 +247,7 @@ core::Result<Value> write_stream(HostCall& c, const core::Array& a) {
     if (it == st.outputs.end()) return stream_closed();
     auto open = it->second->write(data);
     if (!open) return std::move(open).error();
-    return *open ? ok() : stream_closed();
+    return *open ? ok() : stream_ended(st, it->second->failure());
   }
   if (rep == 1 || rep == 2) WIRT_TRY(st.env.write(int(rep), data));
   return ok();
@@ -251,7 +266,7 @@ core::Result<Value> read_stream(HostCall& c, const core::Array& a, bool skip) {
     if (max == 0) return ok(skip ? Value(0) : Value(core::Bytes{}));
     auto r = it->second->read(max);
     if (!r) return std::move(r).error();
-    if (r->closed) return stream_closed();
+    if (r->closed) return stream_ended(st, it->second->failure());
     data = std::move(r->data);
   } else {
     auto got = st.env.read_stdin(max, st.deadline_ns);  // ends at the call's deadline
@@ -348,16 +363,12 @@ void define_io(component::HostImports& imports) {
     return Value(it == state(c).errors.end() ? std::string("stream error") : it->second);
   });
   add(imports, error, "[resource-drop]error", [](HostCall& c, const core::Array& a) -> core::Result<Value> {
-    if (CallState* st = state_if_any(c)) st->errors.erase(static_cast<uint32_t>(a[0].as_int()));
+    if (CallState* st = state_if_any(c)) {
+      st->errors.erase(static_cast<uint32_t>(a[0].as_int()));
+      st->error_codes.erase(static_cast<uint32_t>(a[0].as_int()));
+    }
     return Value();
   });
-}
-
-// wasi:filesystem: no mounts are provided yet, so a guest sees no preopened directories (the
-// preview-1 adapter asks for them at start-up).
-void define_filesystem(component::HostImports& imports) {
-  add(imports, "wasi:filesystem/preopens@0.2.3", "get-directories",
-      [](HostCall&, const core::Array&) -> core::Result<Value> { return Value(core::Array{}); });
 }
 
 }  // namespace
@@ -374,7 +385,7 @@ void define_preview2(component::HostImports& imports, const std::vector<std::str
   if (has("wasi:random")) define_random(imports);
   if (has("wasi:cli")) define_cli(imports);
   if (has("wasi:io")) define_io(imports);
-  if (has("wasi:filesystem")) define_filesystem(imports);
+  if (has("wasi:filesystem")) define_filesystem(imports);  // filesystem_types.h
   if (has("wasi:sockets")) define_sockets(imports);
 }
 

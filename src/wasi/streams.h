@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,9 +29,19 @@ struct StreamRead {
   bool closed = false;
 };
 
+// Why a stream ended with an error rather than closed (WIT stream-error.last-operation-failed):
+// the error's debug text, and for file streams the wasi:filesystem error-code name that
+// filesystem-error-code reports for it ("" for none).
+struct StreamFailure {
+  std::string message;
+  std::string fs_code;
+};
+
 class HostInputStream {
  public:
   virtual ~HostInputStream() = default;
+  // After read() reported closed: the failure that ended it, if it was one.
+  virtual std::optional<StreamFailure> failure() const { return std::nullopt; }
   // Up to `max` bytes (max > 0): at least one byte, or closed. May suspend the fiber. An error
   // traps the guest (the call fails with it).
   [[nodiscard]] virtual core::Result<StreamRead> read(size_t max) = 0;
@@ -43,6 +54,8 @@ class HostInputStream {
 class HostOutputStream {
  public:
   virtual ~HostOutputStream() = default;
+  // After write() reported closed: the failure that ended it, if it was one.
+  virtual std::optional<StreamFailure> failure() const { return std::nullopt; }
   // How many bytes the next write may carry (WIT check-write; a closed stream reports it
   // through write's result).
   virtual uint64_t check_write() const = 0;

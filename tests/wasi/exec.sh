@@ -1,7 +1,8 @@
 #!/bin/bash
 # `wirt exec` as a user runs it (src/cli/exec.cc): a preview1 command reads a file through a
 # --dir preopen and exits with proc_exit's code; escapes are refused (notcapable = 76); a bad
-# --dir is an error; a wasi:cli/run component gets its args, env and exit code.
+# --dir is an error; a wasi:cli/run component gets its args, env and exit code, and the --dir
+# folders as its wasi:filesystem preopens.
 # usage: exec.sh WIRT
 set -u
 WIRT=$1
@@ -77,6 +78,19 @@ case "$out" in *"hello Ada"*"greeting: hi"*"stdin: line"*) check "component: arg
 
 echo | "$WIRT" exec "$CLI" Ada 0 >/dev/null 2>&1; rc=$?
 check "component: exit(0) is 0" "0" "$rc"
+
+# --dir reaches a component too: its wasi:filesystem preopens (tests/fixtures/components/c-files).
+FILES="$HERE/../fixtures/components/c-files/files.wasm"
+out=$("$WIRT" exec --dir "$TMP/data::/data" "$FILES" check /data sub/file.txt inside 2>&1); rc=$?
+check "component: reads through a --dir preopen" "0" "$rc"
+"$WIRT" exec --dir "$TMP/data::/data" "$FILES" write /data sub/new.txt "from the component" >/dev/null 2>&1
+check "component: writes through it" "from the component" "$(cat "$TMP/data/sub/new.txt" 2>/dev/null)"
+out=$("$WIRT" exec --dir "$TMP/data::/data" "$FILES" expect /data read ../secret.txt EPERM 2>&1); rc=$?
+check "component: a .. escape is refused (not-permitted -> EPERM)" "0" "$rc"
+out=$("$WIRT" exec --dir "$TMP/data::/data" "$FILES" expect /data read link EPERM 2>&1); rc=$?
+check "component: an absolute symlink is refused" "0" "$rc"
+out=$("$WIRT" exec "$FILES" check /data sub/file.txt inside 2>&1); rc=$?
+check "component: no --dir, no preopen" "1" "$rc"
 
 [ $fails -eq 0 ] && echo "all passed" || echo "$fails failed"
 exit $((fails > 0))

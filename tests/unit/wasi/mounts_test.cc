@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scratch_mount.h"
 #include "wasi/guest_env.h"
 #include "wasi/preview1.h"
 #include "wasi/preview1_fs.h"
@@ -49,33 +50,12 @@ constexpr const char* kGuest = R"((module
 
 class Mounts : public ::testing::Test {
  protected:
-  void SetUp() override {
-    base_ = fs::temp_directory_path() / ("wirt-mounts-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(base_);
-    fs::create_directories(base_ / "mount" / "sub");
-    fs::create_directories(base_ / "secret_dir");
-    std::ofstream(base_ / "secret") << "outside";
-    std::ofstream(base_ / "mount" / "inside") << "inside";
-  }
+  void SetUp() override { base_ = testing::hostile_layout("wirt-mounts"); }
   void TearDown() override { fs::remove_all(base_); }
 
   void boot(bool read_only = false) {
-    wasm::CompileOptions o;
-    o.tier2 = false;
-    o.name = "mounts-test";
-    auto m = wasm::Module::compile_wat(kGuest, o);
-    ASSERT_TRUE(m.ok()) << m.error().message();
-    wasm::Linker linker;
-    define_preview1(linker, (*m)->imports());
-    auto i = wasm::Instance::create(*m, linker);
-    ASSERT_TRUE(i.ok()) << i.error().message();
-    inst_ = std::move(*i);
-    auto files = FdTable::open({{(base_ / "mount").string(), "/", read_only}});
-    ASSERT_TRUE(files.ok()) << files.error().message();
-    env_.files = std::move(*files);
-    env_.capture = true;
-    inst_->user_data = &env_;
+    inst_ = testing::boot_preview1(kGuest, (base_ / "mount").string(), read_only, env_);
+    ASSERT_TRUE(inst_);
   }
 
   uint32_t put(const std::string& s, uint32_t at = 1024) {
