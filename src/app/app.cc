@@ -68,7 +68,9 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
     problems->push_back(std::move(named));
   };
   LuaKinds lua_kinds(lua_.get(), &functions_, processes_.get());
-  wasm_ = std::make_unique<WasmKinds>(paths_.root, &functions_, processes_.get(), options.engine);
+  host::EngineSettings engine = options.engine;
+  engine.policies = &policies_;
+  wasm_ = std::make_unique<WasmKinds>(paths_.root, &functions_, processes_.get(), engine);
   http_ = std::make_unique<HttpKinds>(paths_.root, scheduler_.get(), &functions_);
   for (const registry::Entry* e : *order) {
     core::Status st;

@@ -11,6 +11,7 @@
 #include "wasi/call_state.h"
 #include "wasi/guest_env.h"
 #include "wasi/http_incoming.h"
+#include "wasi/http_outgoing.h"
 #include "wasi/http_types.h"
 #include "wasi/preview2.h"
 
@@ -65,6 +66,7 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
   wasm::CompileOptions opts;
   opts.name = fn->id_;
   opts.tier2_sync = settings.tier2_sync;
+  fn->policies_ = settings.policies;
   std::string key = core::sha256_hex(bytes);
   if (auto hit = settings.cache->components.find(key); hit != settings.cache->components.end()) {
     // The same component in another entry (another method): decoded and compiled once.
@@ -150,6 +152,8 @@ void ComponentFunction::bind_host_imports() {
     }
   }
   wasi::define_preview2(imports_, groups);
+  imports_http_ = http;
+  if (http) wasi::define_http_client(imports_);  // first: it wraps the shared server-side names
   if (http || http_handler_) wasi::define_http_types(imports_);
   for (const auto& [import, target] : config_.host) {
     std::string t = target;
@@ -188,6 +192,7 @@ core::Status ComponentFunction::begin_call(component::ComponentInstance& inst, w
                                            const sched::CallContext& ctx) {
   scope.ctx = &ctx;
   scope.functions = functions_;
+  scope.policies = policies_;
   WIRT_TRY(prepare_guest_env(scope.env, id_, ns_, config_, env_, ctx));
   inst.user_data = &scope;
   int64_t deadline = deadline_ns(ctx);
@@ -234,6 +239,9 @@ core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx,
   sched::CallContext inner = ctx.holding(pool_.get());
   wasi::CallState scope;
   WIRT_TRY(begin_call(**lease, scope, inner));
+  // wasi:http fields and outgoing requests need their state even when no request is served.
+  std::optional<wasi::ClientOnlyHttp> client_http;
+  if (imports_http_) client_http.emplace(scope);
   if (terminal_args) {
     for (const auto& a : args) scope.env.args.push_back(a.is_string() ? a.as_string() : core::to_json(a));
   }

@@ -33,6 +33,7 @@
 #include "registry/entry.h"
 #include "sched/call_context.h"
 #include "sched/functions.h"
+#include "sched/security.h"
 
 namespace wirt::wasi {
 struct CallState;
@@ -72,6 +73,8 @@ class ComponentFunction {
   int export_index_ = -1;
   const component::FuncSig* sig_ = nullptr;
   bool http_handler_ = false;
+  bool imports_http_ = false;  // `imports:` lists wasi:http (outgoing-handler + types)
+  const sched::Policies* policies_ = nullptr;
   std::unique_ptr<InstancePool<component::ComponentInstance>> pool_;
 };
 

@@ -21,6 +21,7 @@
 #include "host/wasm_config.h"
 #include "registry/entry.h"
 #include "sched/call_context.h"
+#include "sched/security.h"
 #include "wasi/guest_env.h"
 #include "wasm/instance.h"
 #include "wasm/module.h"
@@ -42,6 +43,8 @@ struct EngineSettings {
   bool tier2_sync = false;
   // Called after each module is compiled (progress display).
   std::function<void(const std::string& id, const wasm::Module&)> on_compiled;
+  // The app's security policies, checked by host capabilities (outgoing HTTP); null = none.
+  const sched::Policies* policies = nullptr;
 };
 
 class WasmFunction {

@@ -11,6 +11,7 @@
 #include "core/result.h"
 #include "sched/call_context.h"
 #include "sched/functions.h"
+#include "sched/security.h"
 #include "wasi/guest_env.h"
 #include "wasi/streams.h"
 
@@ -46,6 +47,9 @@ struct CallState {
   // wasi:io/error resources lent to the guest: their to-debug-string text.
   std::map<uint32_t, std::string> errors;
   uint32_t next_rep = 3;
+  // The app's security policies (null: no app, everything allowed), for checks of host
+  // capabilities such as outgoing HTTP (http_client.request).
+  const sched::Policies* policies = nullptr;
   // The request being served when the call is a wasi:http/incoming-handler#handle (else null).
   HttpState* http = nullptr;
 
