@@ -15,6 +15,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
 passed=0
 failed=0
 pass() { passed=$((passed + 1)); echo "PASS $1"; }
@@ -61,9 +62,9 @@ for t in hc:test_requests hc:test_errors hc:test_tls hc:test_permissions; do
 done
 
 # 1,000 concurrent outgoing requests from 1,000 Lua calls on 2 threads: wall time, peak RSS.
-/usr/bin/time -f '%e %M' -o "$WORK/time" "$WIRT" test -a "$WORK/app" --suite load --threads 2 > "$WORK/load.out" 2>&1
-read -r wall rss < "$WORK/time"
-line=$(grep -E '^concurrent:' "$WORK/load.out")
+/usr/bin/time -f '%e %M' -o "$WORK/time" "$WIRT" --log-level info test -a "$WORK/app" --suite load --threads 2 > "$WORK/load.out" 2>&1
+read -r wall rss < <(tail -1 "$WORK/time")
+line=$(grep -oE 'concurrent: [0-9]+/[0-9]+ requests completed in [0-9]+ ms' "$WORK/load.out")
 echo "  $line; wall ${wall}s, peak RSS $((rss / 1024)) MiB (wirt test --suite load --threads 2)"
 if grep -q '^PASS hc:test_concurrent' "$WORK/load.out" && [ "$rss" -lt $((1024 * 1024)) ] &&
    awk -v w="$wall" 'BEGIN { exit !(w < 120) }'; then

@@ -102,7 +102,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, str(n).encode())
         return self._send(404, b"not found")
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
 
 class Server(ThreadingHTTPServer):
