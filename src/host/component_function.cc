@@ -145,8 +145,9 @@ void ComponentFunction::bind_host_imports() {
   imports_.group_for_unresolved = [](std::string_view iface) { return import_group(std::string(iface)).value_or(""); };
   std::vector<std::string> groups = config_.imports;
   bool http = std::find(groups.begin(), groups.end(), "wasi:http") != groups.end();
-  if (http_handler_) {
-    // The handler's own plumbing: its request and response, their body streams and pollables.
+  if (http_handler_ || http) {
+    // The handler's own plumbing: its request and response, their body streams and pollables
+    // (and an outgoing request's, for wasi:http).
     for (const char* g : {"wasi:io", "wasi:poll"}) {
       if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.emplace_back(g);
     }

@@ -128,9 +128,17 @@ Value error_code(hc::Failure f, const core::Error& e) {
   }
 }
 
+// A payload-less variant case arrives lifted as {case = true} (canonical_abi.h), or as its
+// bare name; `other` carries its text and is not a case name here.
+std::optional<std::string> case_name(const Value& v) {
+  if (v.is_string()) return v.as_string();
+  if (v.is_map() && v.as_map().size() == 1 && v.as_map()[0].first != "other") return v.as_map()[0].first;
+  return std::nullopt;
+}
+
 std::string method_text(const Value& m) {
-  if (m.is_string()) {
-    std::string s = m.as_string();
+  if (auto name = case_name(m)) {
+    std::string s = *name;
     for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     return s;
   }
@@ -149,7 +157,7 @@ Value method_value(const std::string& m) {
 }
 std::optional<std::string> scheme_text(const Value& v) {
   if (v.is_nil()) return std::nullopt;
-  if (v.is_string()) return v.as_string() == "HTTPS" ? "https" : "http";
+  if (auto name = case_name(v)) return *name == "HTTPS" ? "https" : "http";
   if (const Value* other = v.find("other")) return other->as_string();
   return std::nullopt;
 }

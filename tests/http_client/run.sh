@@ -55,19 +55,37 @@ return { get = function()
 end }
 LUA
 
+FIX=$(cd "$HERE/../fixtures/components" && pwd)
+CLIENT_SHA=$(sha256sum "$FIX/c-http-client/c-http-client.wasm" | cut -c1-64)
+cat > "$WORK/app/src/fixtures.yaml" <<YAML
+version: "1.0"
+namespace: hc
+entries:
+  - {name: fixtures, kind: fs.directory, directory: "$FIX", mode: "0555"}
+  - name: c_fetch
+    kind: function.wasm
+    fs: hc:fixtures
+    path: /c-http-client/c-http-client.wasm
+    hash: "sha256:$CLIENT_SHA"
+    method: fetch
+    imports: [wasi:http]
+    pool: {type: lazy, max_size: 1000}
+YAML
+
 out=$("$WIRT" test -a "$WORK/app" --suite main 2>&1)
 echo "$out" | grep -E '^(PASS|FAIL)' | sed 's/^/  /'
-for t in hc:test_requests hc:test_errors hc:test_tls hc:test_permissions; do
+for t in hc:test_requests hc:test_errors hc:test_tls hc:test_permissions hc:test_component; do
   if echo "$out" | grep -q "^PASS $t"; then pass "$t"; else fail "$t" "$(echo "$out" | grep -A3 "$t" | head -5)"; fi
 done
 
 # 1,000 concurrent outgoing requests from 1,000 Lua calls on 2 threads: wall time, peak RSS.
 /usr/bin/time -f '%e %M' -o "$WORK/time" "$WIRT" --log-level info test -a "$WORK/app" --suite load --threads 2 > "$WORK/load.out" 2>&1
 read -r wall rss < <(tail -1 "$WORK/time")
-line=$(grep -oE 'concurrent: [0-9]+/[0-9]+ requests completed in [0-9]+ ms' "$WORK/load.out")
-echo "  $line; wall ${wall}s, peak RSS $((rss / 1024)) MiB (wirt test --suite load --threads 2)"
-if grep -q '^PASS hc:test_concurrent' "$WORK/load.out" && [ "$rss" -lt $((1024 * 1024)) ] &&
-   awk -v w="$wall" 'BEGIN { exit !(w < 120) }'; then
+grep -oE 'concurrent( component)?: [0-9]+/[0-9]+ requests completed in [0-9]+ ms' "$WORK/load.out" | sed 's/^/  /'
+echo "  wall ${wall}s for both, peak RSS $((rss / 1024)) MiB (wirt test --suite load --threads 2)"
+if grep -q '^PASS hc:test_concurrent ' "$WORK/load.out" && grep -q '^PASS hc:test_concurrent_component' "$WORK/load.out" &&
+   [ "$rss" -lt $((1024 * 1024)) ] &&
+   awk -v w="$wall" 'BEGIN { exit !(w < 240) }'; then
   pass concurrent_1000_on_2_threads
 else
   fail concurrent_1000_on_2_threads "$(tail -5 "$WORK/load.out") wall=$wall rss=${rss}KiB"

@@ -12,4 +12,12 @@ local function fetch_one(url)
   return true
 end
 
-return { run = run, fetch_one = fetch_one }
+-- The same through the C component (wasi:http/outgoing-handler).
+local function fetch_one_component(authority)
+  local out, err = funcs.call("hc:c_fetch", "GET", "http", authority, "/hello", "")
+  if err then return nil, err end
+  if out ~= "200 hello" then return nil, "unexpected response " .. tostring(out) end
+  return true
+end
+
+return { run = run, fetch_one = fetch_one, fetch_one_component = fetch_one_component }

@@ -188,4 +188,75 @@ local function concurrent()
   return true
 end
 
-return { requests = requests, errors = errors_, tls = tls, permissions = permissions, concurrent = concurrent }
+-- The C component (tests/fixtures/components/c-http-client) through wasi:http/outgoing-handler.
+local function component()
+  local t = funcs.call("hc:target")
+  local host = t.base:gsub("^http://", "")
+  local function fetch(method, authority, path, body, scheme)
+    return funcs.call("hc:c_fetch", method, scheme or "http", authority, path, body or "")
+  end
+  local out, err = fetch("GET", host, "/hello")
+  check(out == "200 hello", tostring(out) .. " " .. tostring(err))
+  -- a body streamed after handle (3 MB in 64 KiB writes): the server's sha256 of what it got
+  local big = string.rep("0123456789", 800000)
+  out, err = fetch("POST", host, "/sha256", big)
+  check(out == "200 " .. t.big_sha256, tostring(out) .. " " .. tostring(err))
+  out = assert(fetch("PUT", host, "/echo", "x"))
+  check(out:find('"method": "PUT"', 1, true), out)
+  -- a large response read through the input-stream
+  local n = 5 * 1024 * 1024
+  out = assert(fetch("GET", host, "/bytes/" .. n))
+  check(#out == n + 4 and out:sub(1, 6) == "200 ab", "large body " .. #out)
+  -- redirects are the guest's to follow
+  out = assert(fetch("GET", host, "/redirect/1"))
+  check(out == "302 ", out)
+  -- errors arrive as error-code cases
+  local _, e1 = fetch("GET", t.closed:gsub("^http://", ""), "/")
+  check(e1 and tostring(e1):find("response: connection-refused", 1, true), tostring(e1))
+  local _, e2 = fetch("GET", t.tls:gsub("^https://", ""), "/hello", "", "https")
+  check(e2 and tostring(e2):find("response: TLS-certificate-error", 1, true), tostring(e2))
+  local _, e3 = fetch("GET", "no-such-host.invalid", "/")
+  check(e3 and tostring(e3):find("response: DNS-error", 1, true), tostring(e3))
+  -- permissions: the request needs http_client.request, loopback needs http_client.private_ip
+  local user = security.new_actor("user:2", {})
+  local function as(policies) return funcs.new():with_actor(user):with_scope(policies) end
+  local before = tonumber((fetch("GET", host, "/count")):match("^200 (%d+)$"))
+  local _, d1 = as({}):call("hc:c_fetch", "GET", "http", host, "/hello", "")
+  check(d1 and tostring(d1):find("handle: HTTP-request-denied", 1, true), tostring(d1))
+  local _, d2 = as({ "hc:may_request_loopback" }):call("hc:c_fetch", "GET", "http", host, "/hello", "")
+  check(d2 and tostring(d2):find("response: destination-IP-prohibited", 1, true), tostring(d2))
+  local after = tonumber((fetch("GET", host, "/count")):match("^200 (%d+)$"))
+  check(after == before, "denied requests reached the server")
+  local ok = as({ "hc:may_request_loopback", "hc:may_reach_private" }):call("hc:c_fetch", "GET", "http", host, "/hello", "")
+  check(ok == "200 hello", tostring(ok))
+  -- a peer that never answers: the call ends at its deadline with Timeout
+  local start = time.now()
+  local _, te = funcs.new():with_options({ timeout = "500ms" }):call("hc:c_fetch", "GET", "http", host, "/silent", "")
+  local took = time.now():sub(start) / 1e6
+  check(te and te:kind() == errors.TIMEOUT, tostring(te))
+  check(took >= 450 and took < 5000, "ended at the deadline: " .. took .. " ms")
+  -- the instance is fine afterwards
+  check(fetch("GET", host, "/hello") == "200 hello", "instance reusable")
+  return true
+end
+
+-- 1,000 concurrent outgoing requests from 1,000 component calls (funcs.async).
+local function concurrent_component()
+  local t = funcs.call("hc:target")
+  local host = t.base:gsub("^http://", "")
+  local n = 1000
+  local start = time.now()
+  local futures = {}
+  for i = 1, n do futures[i] = funcs.async("hc:fetch_one_component", host) end
+  local ok = 0
+  for i = 1, n do
+    local payload = futures[i]:channel():receive()
+    if payload and payload:data() == true then ok = ok + 1 end
+  end
+  local ms = time.now():sub(start) / 1e6
+  print(string.format("concurrent component: %d/%d requests completed in %.0f ms", ok, n, ms))
+  check(ok == n, ok .. " of " .. n .. " completed")
+  return true
+end
+
+return { component = component, concurrent_component = concurrent_component, requests = requests, errors = errors_, tls = tls, permissions = permissions, concurrent = concurrent }
