@@ -41,6 +41,9 @@ class CurlLoop {
   CurlLoop& operator=(const CurlLoop&) = delete;
 
   boost::asio::io_context& io() { return io_; }
+  // Expires when the loop is destroyed (its worker thread ended): a transfer released later,
+  // e.g. by a Lua state closed after the scheduler stopped, must not touch it.
+  std::weak_ptr<void> alive() const { return alive_; }
   // Starts the transfer of `easy` (whose CURLOPT_PRIVATE must be a Client*).
   CURLMcode add(CURL* easy);
   // Stops it (a finished transfer was removed already; removing twice is harmless).
@@ -59,6 +62,7 @@ class CurlLoop {
   boost::asio::steady_timer timer_;
   uint64_t timer_generation_ = 0;
   std::map<curl_socket_t, std::shared_ptr<Watch>> watches_;
+  std::shared_ptr<void> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace wirt::http_client

@@ -152,7 +152,7 @@ void BodyPipe::wake_writer() {
 Transfer::Transfer(Request request) : req_(std::move(request)) {}
 
 Transfer::~Transfer() {
-  if (registered_ && !done_ && loop_) loop_->remove(easy_);
+  if (registered_ && !done_ && loop_ && !loop_alive_.expired()) loop_->remove(easy_);
   if (req_.body_pipe) {
     req_.body_pipe->resume_consumer_ = nullptr;
     req_.body_pipe->aborted_ = true;
@@ -165,12 +165,12 @@ Transfer::~Transfer() {
 
 void Transfer::release(std::shared_ptr<Transfer> t) {
   if (!t) return;
-  if (t->owned_by_current_worker() || !t->loop_) return;  // dropped here
+  if (t->owned_by_current_worker() || !t->loop_ || t->loop_alive_.expired()) return;  // dropped here
   boost::asio::post(t->loop_->io(), [t = std::move(t)]() mutable { t.reset(); });
 }
 
 bool Transfer::owned_by_current_worker() const {
-  return loop_ && sched::Scheduler::current_io() == &loop_->io();
+  return loop_ && !loop_alive_.expired() && sched::Scheduler::current_io() == &loop_->io();
 }
 
 core::Result<std::shared_ptr<Transfer>> Transfer::start(Request request) {
@@ -178,6 +178,7 @@ core::Result<std::shared_ptr<Transfer>> Transfer::start(Request request) {
   std::shared_ptr<Transfer> t(new Transfer(std::move(request)));
   if (auto st = t->configure(); !st) return st.error();
   t->loop_ = &CurlLoop::current();
+  t->loop_alive_ = t->loop_->alive();
   if (CURLMcode mc = t->loop_->add(t->easy_); mc != CURLM_OK) {
     return core::internal(fmt::format("http_client: {}", curl_multi_strerror(mc)));
   }
@@ -317,7 +318,7 @@ sched::Deadline Transfer::soonest(const sched::Deadline& call, const std::option
 }
 
 void Transfer::cancel() {
-  if (registered_ && !done_ && loop_) {
+  if (registered_ && !done_ && loop_ && !loop_alive_.expired()) {
     loop_->remove(easy_);
     done_ = true;
     result_ = CURLE_ABORTED_BY_CALLBACK;

@@ -162,6 +162,7 @@ class Transfer final : public CurlLoop::Client, public std::enable_shared_from_t
   curl_slist* header_list_ = nullptr;
   curl_mime* mime_ = nullptr;
   CurlLoop* loop_ = nullptr;
+  std::weak_ptr<void> loop_alive_;
   char errbuf_[CURL_ERROR_SIZE] = {0};
 
   bool registered_ = false, done_ = false, head_ready_ = false, paused_ = false;

@@ -9,6 +9,7 @@
 #include "http_client/transfer.h"
 #include "wasi/call_state.h"
 #include "wasi/try_let.h"
+#include "wasi/wit_values.h"
 
 namespace wirt::wasi {
 
@@ -66,21 +67,9 @@ constexpr const char* kHandler = "wasi:http/outgoing-handler@0.2.8";
 constexpr uint64_t kWriteWindow = 256 << 10;
 
 uint32_t rep_of(const Value& v) { return static_cast<uint32_t>(v.as_int()); }
-Value ok(Value v = Value(true)) {
-  Value r = Value::map();
-  r.set("ok", std::move(v));
-  return r;
-}
-Value err(Value v = Value(true)) {
-  Value r = Value::map();
-  r.set("err", std::move(v));
-  return r;
-}
-Value variant(const char* name, Value payload) {
-  Value r = Value::map();
-  r.set(name, std::move(payload));
-  return r;
-}
+using wit::err;
+using wit::ok;
+using wit::variant;
 
 CallState& call_state(HostCall& c) { return *static_cast<CallState*>(c.user_data); }
 sched::Deadline deadline_of(const CallState& st) { return sched::deadline_from_ns(st.deadline_ns); }

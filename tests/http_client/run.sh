@@ -71,12 +71,33 @@ entries:
     imports: [wasi:http]
     pool: {type: lazy, max_size: 1000}
 YAML
+JS_WASM="$FIX/js-http-client/js-http-client.wasm"
+if [ -f "$JS_WASM" ]; then
+  cat >> "$WORK/app/src/fixtures.yaml" <<YAML
+  - name: js_fetch
+    kind: function.wasm
+    fs: hc:fixtures
+    path: /js-http-client/js-http-client.wasm
+    hash: "sha256:$(sha256sum "$JS_WASM" | cut -c1-64)"
+    method: fetch-text
+    imports: [wasi:http, wasi:io, wasi:poll, wasi:clocks, wasi:random, wasi:cli]
+    pool: {type: inline}
+YAML
+fi
 
 out=$("$WIRT" test -a "$WORK/app" --suite main 2>&1)
 echo "$out" | grep -E '^(PASS|FAIL)' | sed 's/^/  /'
 for t in hc:test_requests hc:test_errors hc:test_tls hc:test_permissions hc:test_component; do
   if echo "$out" | grep -q "^PASS $t"; then pass "$t"; else fail "$t" "$(echo "$out" | grep -A3 "$t" | head -5)"; fi
 done
+
+# The JS fetch() component: 14 MB compiled on tier 1 in this process (slow on a busy machine).
+if [ -f "$JS_WASM" ]; then
+  js=$("$WIRT" test -a "$WORK/app" --suite js 2>&1)
+  if echo "$js" | grep -q '^PASS hc:test_js_component'; then pass hc:test_js_component; else fail hc:test_js_component "$(echo "$js" | tail -5)"; fi
+else
+  echo "SKIP hc:test_js_component (no js-http-client.wasm; scripts/build-components builds it)"
+fi
 
 # 1,000 concurrent outgoing requests from 1,000 Lua calls on 2 threads: wall time, peak RSS.
 /usr/bin/time -f '%e %M' -o "$WORK/time" "$WIRT" --log-level info test -a "$WORK/app" --suite load --threads 2 > "$WORK/load.out" 2>&1

@@ -259,4 +259,21 @@ local function concurrent_component()
   return true
 end
 
-return { component = component, concurrent_component = concurrent_component, requests = requests, errors = errors_, tls = tls, permissions = permissions, concurrent = concurrent }
+-- The JS component: fetch() in an async export (jco componentize), over wasi:http.
+local function js_component()
+  local t = funcs.call("hc:target")
+  local out, err = funcs.call("hc:js_fetch", t.base .. "/hello", "")
+  check(out == "200 hello", tostring(out) .. " " .. tostring(err))
+  out, err = funcs.call("hc:js_fetch", t.base .. "/echo?x=1", "posted")
+  check(out and out:sub(1, 4) == "200 ", tostring(out) .. " " .. tostring(err))
+  local doc = json.decode(out:sub(5))
+  check(doc.method == "POST" and doc.body == "posted" and doc.query.x == "1", out)
+  local n = 1024 * 1024
+  out = assert(funcs.call("hc:js_fetch", t.base .. "/bytes/" .. n, ""))
+  check(#out == n + 4, "large body " .. #out)
+  local _, e = funcs.call("hc:js_fetch", t.closed .. "/", "")
+  check(e and tostring(e):find("fetch failed", 1, true), tostring(e))
+  return true
+end
+
+return { js_component = js_component, component = component, concurrent_component = concurrent_component, requests = requests, errors = errors_, tls = tls, permissions = permissions, concurrent = concurrent }
