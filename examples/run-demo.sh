@@ -23,6 +23,25 @@ echo
 # wasi:sockets: the C component as a loopback TCP echo server and, as a sandboxed caller that
 # may only reach 127.0.0.1, as its client.
 run call -a "$(dirname "$0")/sockets" net:main
+# Outgoing HTTP from Lua (http_client) against a loopback server this script starts.
+if command -v python3 >/dev/null; then
+  SITE=$(mktemp -d)
+  echo '{"items": [{"name": "readme", "file": "readme.txt"}, {"name": "logo", "file": "logo.bin"}]}' > "$SITE/inventory.json"
+  echo "hello from the loopback server" > "$SITE/readme.txt"
+  head -c 100000 /dev/zero > "$SITE/logo.bin"
+  python3 -u -m http.server --bind 127.0.0.1 --directory "$SITE" 0 > "$SITE/server.log" 2>&1 &
+  SITE_PID=$!
+  PORT=""
+  for _ in $(seq 1 100); do
+    PORT=$(grep -oE 'port [0-9]+' "$SITE/server.log" | grep -oE '[0-9]+' || true)
+    [ -n "$PORT" ] && break
+    sleep 0.05
+  done
+  run call -a "$(dirname "$0")/http-client" client:summary "http://127.0.0.1:$PORT"
+  run call -a "$(dirname "$0")/http-client" client:guarded "http://127.0.0.1:$PORT"
+  kill "$SITE_PID" 2>/dev/null || true
+  rm -rf "$SITE"
+fi
 
 # A Rust component (cargo-component) from the third-party fixtures beside the checkout, with
 # its host interface implemented in Lua. Skipped when the fixtures are absent.

@@ -11,6 +11,7 @@
 #include "wasi/call_state.h"
 #include "wasi/guest_env.h"
 #include "wasi/http_incoming.h"
+#include "wasi/http_outgoing.h"
 #include "wasi/http_types.h"
 #include "wasi/preview2.h"
 
@@ -66,6 +67,7 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
   wasm::CompileOptions opts;
   opts.name = fn->id_;
   opts.tier2_sync = settings.tier2_sync;
+  fn->policies_ = settings.policies;
   std::string key = core::sha256_hex(bytes);
   if (auto hit = settings.cache->components.find(key); hit != settings.cache->components.end()) {
     // The same component in another entry (another method): decoded and compiled once.
@@ -144,13 +146,16 @@ void ComponentFunction::bind_host_imports() {
   imports_.group_for_unresolved = [](std::string_view iface) { return import_group(std::string(iface)).value_or(""); };
   std::vector<std::string> groups = config_.imports;
   bool http = std::find(groups.begin(), groups.end(), "wasi:http") != groups.end();
-  if (http_handler_) {
-    // The handler's own plumbing: its request and response, their body streams and pollables.
+  if (http_handler_ || http) {
+    // The handler's own plumbing: its request and response, their body streams and pollables
+    // (and an outgoing request's, for wasi:http).
     for (const char* g : {"wasi:io", "wasi:poll"}) {
       if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.emplace_back(g);
     }
   }
   wasi::define_preview2(imports_, groups);
+  imports_http_ = http;
+  if (http) wasi::define_http_client(imports_);  // first: it wraps the shared server-side names
   if (http || http_handler_) wasi::define_http_types(imports_);
   for (const auto& [import, target] : config_.host) {
     std::string t = target;
@@ -236,6 +241,9 @@ core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx,
   sched::CallContext inner = ctx.holding(pool_.get());
   wasi::CallState scope;
   WIRT_TRY(begin_call(**lease, scope, inner));
+  // wasi:http fields and outgoing requests need their state even when no request is served.
+  std::optional<wasi::ClientOnlyHttp> client_http;
+  if (imports_http_) client_http.emplace(scope);
   if (terminal_args) {
     for (const auto& a : args) scope.env.args.push_back(a.is_string() ? a.as_string() : core::to_json(a));
   }

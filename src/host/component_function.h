@@ -74,6 +74,8 @@ class ComponentFunction {
   int export_index_ = -1;
   const component::FuncSig* sig_ = nullptr;
   bool http_handler_ = false;
+  bool imports_http_ = false;  // `imports:` lists wasi:http (outgoing-handler + types)
+  const sched::Policies* policies_ = nullptr;
   std::unique_ptr<InstancePool<component::ComponentInstance>> pool_;
 };
 

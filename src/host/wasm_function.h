@@ -22,6 +22,7 @@
 #include "host/wasm_config.h"
 #include "registry/entry.h"
 #include "sched/call_context.h"
+#include "sched/security.h"
 #include "wasi/guest_env.h"
 #include "wasm/instance.h"
 #include "wasm/module.h"
@@ -43,7 +44,8 @@ struct EngineSettings {
   bool tier2_sync = false;
   // Called after each module is compiled (progress display).
   std::function<void(const std::string& id, const wasm::Module&)> on_compiled;
-  // The app's policies for host imports' permission checks (wasi:sockets); null: no checks.
+  // The app's policies for host imports' permission checks (wasi:sockets, outgoing HTTP);
+  // null: no checks.
   const sched::Policies* policies = nullptr;
 };
 

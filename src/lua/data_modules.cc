@@ -66,7 +66,7 @@ int open_ctx(lua_State* L) {
 const BuiltinModule* builtin_modules() {
   static const BuiltinModule kModules[] = {
       {"funcs", open_funcs}, {"time", open_time}, {"json", open_json}, {"ctx", open_ctx}, {"security", open_security},
-      {"http", open_http},
+      {"http", open_http}, {"http_client", open_http_client},
       {nullptr, nullptr},
   };
   return kModules;

@@ -19,6 +19,7 @@ int open_json(lua_State* L);
 int open_ctx(lua_State* L);
 int open_security(lua_State* L);
 int open_http(lua_State* L);
+int open_http_client(lua_State* L);
 
 // An Actor object or a {id=, meta=} table; nullopt when it is neither.
 std::optional<sched::Actor> to_actor(lua_State* L, int idx);

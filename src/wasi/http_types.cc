@@ -7,6 +7,7 @@
 
 #include "wasi/call_state.h"
 #include "wasi/try_let.h"
+#include "wasi/wit_values.h"
 
 namespace wirt::wasi {
 
@@ -56,16 +57,8 @@ std::string_view bytes_of(const Value& v) {
   return v.is_bytes() ? std::string_view(v.as_bytes().data) : std::string_view(v.as_string());
 }
 
-Value ok(Value v = Value(true)) {
-  Value r = Value::map();
-  r.set("ok", std::move(v));
-  return r;
-}
-Value err(Value v = Value(true)) {
-  Value r = Value::map();
-  r.set("err", std::move(v));
-  return r;
-}
+using wit::err;
+using wit::ok;
 Value header_result(const std::optional<HeaderError>& e) { return e ? err(Value(header_error_name(*e))) : ok(); }
 
 core::Status check_budget(const HttpState& hs) {

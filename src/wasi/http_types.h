@@ -10,8 +10,7 @@
 //   response-outparam  set(ok(response) | err(error-code))
 //   http-error-code    none (no error this host lends carries an error-code)
 // Client-side resources (outgoing-request, request-options, incoming-response,
-// future-incoming-response) and wasi:http/outgoing-handler are not served here: calling them
-// traps naming the import.
+// future-incoming-response) and wasi:http/outgoing-handler are served by http_outgoing.h.
 //
 // The response head goes to the Exchange when its first body byte is written or its body is
 // finished (the "commit"), not at response-outparam.set: until then a failing guest can still be
@@ -40,6 +39,7 @@
 namespace wirt::wasi {
 
 struct CallState;
+struct HttpClientState;  // wasi/http_outgoing.cc
 
 inline constexpr size_t kMaxBufferedBeforeSet = 1 << 20;
 inline constexpr size_t kMaxLiveResources = 10000;
@@ -87,6 +87,9 @@ struct HttpState {
   std::shared_ptr<OutgoingResponse> response;  // set(ok(…))
   std::string error_code;                      // set(err(…)): the error-code as text
   bool committed = false;                      // the head went to the Exchange
+
+  // The client side (outgoing-handler) resources of this call; made on first use.
+  std::shared_ptr<HttpClientState> client;
 
   size_t live() const { return fields.size() + responses.size() + bodies.size() + future_trailers.size(); }
 
