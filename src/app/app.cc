@@ -69,6 +69,7 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
   };
   LuaKinds lua_kinds(lua_.get(), &functions_, processes_.get());
   wasm_ = std::make_unique<WasmKinds>(paths_.root, &functions_, processes_.get(), options.engine);
+  lua_->set_host_registries(&wasm_->env(), &wasm_->fs());
   http_ = std::make_unique<HttpKinds>(paths_.root, scheduler_.get(), &functions_);
   for (const registry::Entry* e : *order) {
     core::Status st;
