@@ -8,6 +8,7 @@
 // error object becomes its message, and every line carries `location` (the function running)
 // and `pid` when the call runs in a process. Lines below the process's log level (`--log-level`)
 // are skipped before anything is formatted. Logger objects are immutable values.
+#include <map>
 #include <string>
 
 #include <fmt/format.h>
@@ -25,13 +26,15 @@ namespace {
 
 constexpr const char* kLoggerClass = "wirt.logger";
 
+using Fields = std::map<std::string, core::Value>;  // sorted: stable, diffable lines
+
 struct Logger {
   std::string name;
-  core::Value fields = core::Value::map();
+  Fields fields;
 };
 
 // Adds the string-keyed entries of the table at idx to `out` (spec: non-string keys ignored).
-void collect_fields(lua_State* L, int idx, core::Value& out) {
+void collect_fields(lua_State* L, int idx, Fields& out) {
   if (!lua_istable(L, idx)) return;
   idx = lua_absindex(L, idx);
   lua_pushnil(L);
@@ -39,14 +42,14 @@ void collect_fields(lua_State* L, int idx, core::Value& out) {
     if (lua_type(L, -2) == LUA_TSTRING) {
       std::string key = lua_tostring(L, -2);
       if (const ErrorObject* e = test_error(L, -1)) {
-        out.set(key, core::Value(e->error.message()));
+        out[key] = core::Value(e->error.message());
       } else if (auto v = to_value(L, -1, key)) {
-        out.set(key, std::move(*v));
+        out[key] = std::move(*v);
       } else {
         // Functions, userdata: their printable form rather than a failed log call.
         size_t n;
         const char* s = luaL_tolstring(L, -1, &n);
-        out.set(key, core::Value(std::string(s, n)));
+        out[key] = core::Value(std::string(s, n));
         lua_pop(L, 1);
       }
     }
@@ -63,14 +66,18 @@ int log_at(lua_State* L, core::LogLevel level) {
   const char* msg = luaL_tolstring(L, first, &n);
   std::string message(msg, n);
   lua_pop(L, 1);
-  core::Value fields = self ? self->fields : core::Value::map();
+  Fields fields = self ? self->fields : Fields{};
   collect_fields(L, first + 1, fields);
   if (const auto* ctx = static_cast<const sched::CallContext*>(state_env(L)->call)) {
-    if (!ctx->frame_id.empty()) fields.set("location", core::Value(ctx->frame_id));
-    if (!ctx->pid.empty()) fields.set("pid", core::Value(ctx->pid));
+    if (!ctx->frame_id.empty()) fields["location"] = core::Value(ctx->frame_id);
+    if (!ctx->pid.empty()) fields["pid"] = core::Value(ctx->pid);
   }
   std::string line = self && !self->name.empty() ? fmt::format("[{}] {}", self->name, message) : message;
-  if (!fields.as_map().empty()) line += " " + core::to_json(fields);
+  if (!fields.empty()) {
+    core::Value object = core::Value::map();
+    for (auto& [k, v] : fields) object.set(k, std::move(v));
+    line += " " + core::to_json(object);
+  }
   core::log_line(level, line);
   return 0;
 }
