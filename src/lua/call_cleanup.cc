@@ -1,5 +1,7 @@
 #include "lua/call_cleanup.h"
 
+#include <string>
+
 namespace wirt::lua {
 
 namespace {
@@ -38,6 +40,34 @@ void run_call_cleanups(lua_State* L) {
     lua_settop(L, top - 1);       // keep obj for lua_next
   }
   lua_pop(L, 1);
+}
+
+namespace {
+struct BudgetBox {
+  std::shared_ptr<ResourceBudget> budget;
+};
+int budget_gc(lua_State* L) {
+  static_cast<BudgetBox*>(lua_touserdata(L, 1))->~BudgetBox();
+  return 0;
+}
+}  // namespace
+
+std::shared_ptr<ResourceBudget> resource_budget(lua_State* L, const char* kind, size_t max) {
+  std::string key = std::string("wirt.budget.") + kind;
+  if (lua_getfield(L, LUA_REGISTRYINDEX, key.c_str()) == LUA_TUSERDATA) {
+    auto b = static_cast<BudgetBox*>(lua_touserdata(L, -1))->budget;
+    lua_pop(L, 1);
+    return b;
+  }
+  lua_pop(L, 1);
+  auto* box = new (lua_newuserdatauv(L, sizeof(BudgetBox), 0)) BudgetBox{std::make_shared<ResourceBudget>(max)};
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, budget_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  auto b = box->budget;
+  lua_setfield(L, LUA_REGISTRYINDEX, key.c_str());
+  return b;
 }
 
 }  // namespace wirt::lua

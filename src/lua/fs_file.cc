@@ -254,8 +254,10 @@ int close_file_object(lua_State* L) {
 FileHandle::~FileHandle() { close(); }
 
 void FileHandle::close() {
-  if (fd >= 0) ::close(fd);
+  if (fd < 0) return;
+  ::close(fd);
   fd = -1;
+  if (budget) budget->release();
 }
 
 void push_file(lua_State* L, std::shared_ptr<FileHandle> handle) {

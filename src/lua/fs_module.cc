@@ -221,10 +221,19 @@ int fs_open(lua_State* L) {
   else return push_nil_error(L, core::invalid(fmt::format("invalid mode: {} (r, w, wx or a)", mode)).with_retryable(false));
   bool write = mode != "r";
   if (auto st = need(fs, write); !st) return push_nil_error(L, std::move(st).error());
+  auto budget = resource_budget(L, "fs.files", fsmod::kMaxOpenFiles);
+  if (!budget->acquire()) {
+    return push_nil_error(L, core::unavailable(fmt::format("open failed: {}: more than {} files open (close some)", path,
+                                                           budget->max())));
+  }
   // O_NONBLOCK: opening a FIFO must not block the worker; only regular files are served.
   int fd = open_at(fs, path, flags | O_NONBLOCK | O_NOCTTY, 0644);
-  if (fd < 0) return push_nil_error(L, errno_error("open failed", path, -fd));
+  if (fd < 0) {
+    budget->release();
+    return push_nil_error(L, errno_error("open failed", path, -fd));
+  }
   auto handle = std::make_shared<fsmod::FileHandle>();
+  handle->budget = std::move(budget);
   handle->fd = fd;
   handle->path = path;
   handle->readable = !write;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "lua/call_cleanup.h"
 #include "lua/lua.h"
 
 namespace wirt::lua::fsmod {
@@ -14,6 +15,8 @@ namespace wirt::lua::fsmod {
 // the state's memory limit): file I/O is bounded per call.
 inline constexpr size_t kMaxReadChunk = size_t(16) << 20;
 inline constexpr size_t kMaxToken = size_t(1) << 20;
+// Files one Lua state may have open at once (ResourceBudget "fs.files").
+inline constexpr size_t kMaxOpenFiles = 256;
 
 // An open descriptor, shared by a File and the Scanners made from it; closed once.
 struct FileHandle {
@@ -21,6 +24,7 @@ struct FileHandle {
   std::string path;  // as the script named it, for messages
   bool readable = false;
   bool writable = false;
+  std::shared_ptr<ResourceBudget> budget;  // released when closed
   ~FileHandle();
   void close();
 };

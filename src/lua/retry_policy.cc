@@ -1,6 +1,7 @@
 #include "lua/retry_policy.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -73,10 +74,21 @@ core::Result<std::optional<RetryPolicy>> RetryPolicy::from_options(const core::V
   return std::optional<RetryPolicy>(std::move(p));
 }
 
+// "Timeout", "TIMEOUT", "RATE_LIMITED", "RateLimited" alike: the kind strings (errors.TIMEOUT
+// is "Timeout") and the constant names both work in retry_kinds / skip_kinds.
+static std::string normalized_kind(std::string_view k) {
+  std::string out;
+  for (char c : k)
+    if (c != '_') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 bool RetryPolicy::should_retry(const core::Error& e) const {
   if (e.retryable() == false) return false;
-  std::string kind(core::kind_name(e.kind()));
-  auto has = [&](const std::vector<std::string>& list) { return std::find(list.begin(), list.end(), kind) != list.end(); };
+  std::string kind = normalized_kind(core::kind_name(e.kind()));
+  auto has = [&](const std::vector<std::string>& list) {
+    return std::any_of(list.begin(), list.end(), [&](const std::string& k) { return normalized_kind(k) == kind; });
+  };
   if (!skip_kinds.empty() && has(skip_kinds)) return false;
   if (!retry_kinds.empty()) return has(retry_kinds);
   switch (e.kind()) {

@@ -6,7 +6,8 @@
 // - A failed call is tried again up to max_attempts calls in all (<= 1: no retry).
 // - An error with retryable == false is never retried. Otherwise skip_kinds wins, then
 //   retry_kinds (when given, only those kinds), else every kind except Invalid,
-//   PermissionDenied and Internal.
+//   PermissionDenied and Internal. Kinds are the errors.* strings ("Timeout") or the constant
+//   names ("TIMEOUT").
 // - The k-th retry (k = 1, 2, ...) waits initial_delay × backoff_factor^k, capped at max_delay,
 //   ± jitter × that (defaults 100ms, 10s, 2.0, 0.1). A number of delay is milliseconds, a string
 //   a Go duration ("250ms").

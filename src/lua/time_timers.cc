@@ -13,6 +13,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
 
 #include "lua/call_cleanup.h"
 #include "lua/channel_module.h"
@@ -26,6 +27,8 @@ namespace {
 
 constexpr const char* kTimerClass = "wirt.time.timer";
 constexpr const char* kTickerClass = "wirt.time.ticker";
+// Timers and tickers one Lua state may run at once (ResourceBudget "time.timers").
+constexpr size_t kMaxLiveTimers = 10000;
 
 int64_t now_unix_nanos() {
   return std::chrono::duration_cast<core::Nanos>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -33,8 +36,11 @@ int64_t now_unix_nanos() {
 
 class TimerState : public std::enable_shared_from_this<TimerState> {
  public:
-  TimerState(boost::asio::io_context* io, core::Nanos period)
-      : io_(io), timer_(*io), period_(period), channel_(sched::Channel::make(1)) {}
+  TimerState(boost::asio::io_context* io, core::Nanos period, std::shared_ptr<ResourceBudget> budget)
+      : io_(io), timer_(*io), period_(period), channel_(sched::Channel::make(1)), budget_(std::move(budget)) {}
+  ~TimerState() {
+    if (holds_budget_) budget_->release();
+  }
 
   const std::shared_ptr<sched::Channel>& channel() const { return channel_; }
 
@@ -46,6 +52,9 @@ class TimerState : public std::enable_shared_from_this<TimerState> {
       gen = ++generation_;
       stopped_ = false;
       fired_ = false;
+      // A reset timer runs again: it counts again (over the budget only by resets of timers
+      // that already exist, which make nothing new).
+      if (!holds_budget_) holds_budget_ = budget_->acquire();
     }
     auto self = shared_from_this();
     boost::asio::post(*io_, [self, d, gen] {
@@ -62,6 +71,7 @@ class TimerState : public std::enable_shared_from_this<TimerState> {
       pending = !stopped_ && !fired_;
       stopped_ = true;
       ++generation_;
+      release_budget();
     }
     auto self = shared_from_this();
     boost::asio::post(*io_, [self] { self->timer_.cancel(); });
@@ -69,6 +79,13 @@ class TimerState : public std::enable_shared_from_this<TimerState> {
   }
 
  private:
+  // Called with mu_ held: a stopped or fired timer no longer counts against the budget.
+  void release_budget() {
+    if (!holds_budget_) return;
+    holds_budget_ = false;
+    budget_->release();
+  }
+
   void wait(uint64_t gen) {
     auto self = shared_from_this();
     timer_.async_wait([self, gen](const boost::system::error_code& ec) {
@@ -76,7 +93,10 @@ class TimerState : public std::enable_shared_from_this<TimerState> {
       {
         std::lock_guard lock(self->mu_);
         if (self->generation_ != gen || self->stopped_) return;
-        if (self->period_.count() == 0) self->fired_ = true;
+        if (self->period_.count() == 0) {
+          self->fired_ = true;
+          self->release_budget();
+        }
       }
       self->channel_->try_send(core::Value(now_unix_nanos()));
       if (self->period_.count() > 0) {
@@ -91,10 +111,12 @@ class TimerState : public std::enable_shared_from_this<TimerState> {
   boost::asio::steady_timer timer_;
   core::Nanos period_;  // 0 = one-shot timer
   std::shared_ptr<sched::Channel> channel_;
+  std::shared_ptr<ResourceBudget> budget_;  // one unit, released when the last reference goes
   std::mutex mu_;
   uint64_t generation_ = 0;
   bool stopped_ = false;
   bool fired_ = false;
+  bool holds_budget_ = true;  // the unit make() acquired
 };
 
 struct LuaTimer {
@@ -114,7 +136,11 @@ int make(lua_State* L, const char* cls, bool ticker) {
   if (!d) return push_nil_error(L, std::move(d).error());
   boost::asio::io_context* io = sched::Scheduler::current_io();
   if (!io) return push_nil_error(L, core::invalid(ticker ? "time.ticker outside a fiber" : "time.timer outside a fiber"));
-  auto state = std::make_shared<TimerState>(io, ticker ? *d : core::Nanos(0));
+  auto budget = resource_budget(L, "time.timers", kMaxLiveTimers);
+  if (!budget->acquire()) {
+    return push_nil_error(L, core::unavailable(fmt::format("more than {} timers and tickers running (stop some)", budget->max())));
+  }
+  auto state = std::make_shared<TimerState>(io, ticker ? *d : core::Nanos(0), std::move(budget));
   state->start(*d);
   new_udata<LuaTimer>(L, cls, LuaTimer{std::move(state)});
   register_call_cleanup(L, -1, [](lua_State* S) -> int {

@@ -115,7 +115,25 @@ local function permissions()
   expect_error(errors.INVALID, "filesystem name required", fs.get(""))
 end
 
+-- A loop that opens files without closing them hits the per-state limit (256), not the
+-- process's descriptor limit; closing gives the budget back.
+local function open_file_budget()
+  local ro = assert(fs.get("mods:files_ro"))
+  local open = {}
+  local err
+  for i = 1, 300 do
+    local f, e = ro:open("/lines.txt", "r")
+    if not f then err = e break end
+    open[#open + 1] = f
+  end
+  assert(#open == 256, "opened " .. #open)
+  assert(err and err:kind() == errors.UNAVAILABLE and tostring(err):find("files open"), tostring(err))
+  for _, f in ipairs(open) do f:close() end
+  for i = 1, 300 do assert(ro:open("/lines.txt", "r")):close() end
+end
+
 function M.main()
+  open_file_budget()
   read_only_folder()
   writable_folder()
   permissions()

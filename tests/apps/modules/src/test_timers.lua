@@ -50,6 +50,20 @@ function M.main()
   r = channel.select({ ticker:response():case_receive(), time.after("60ms"):case_receive() })
   assert(r.channel ~= ticker:response(), "a stopped ticker sends nothing more")
 
+  -- at most 10000 timers and tickers run per state; stopped ones give their unit back
+  local many = {}
+  local terr
+  for i = 1, 10050 do
+    local t, e = time.ticker("1h")
+    if not t then terr = e break end
+    many[#many + 1] = t
+  end
+  assert(#many == 10000 and terr and terr:kind() == errors.UNAVAILABLE, tostring(#many) .. " " .. tostring(terr))
+  for _, t in ipairs(many) do t:stop() end
+  many = nil
+  for i = 1, 20 do assert(time.timer("1ms")):response():receive() end
+  for i = 1, 100 do assert(time.ticker("1h")):stop() end
+
   -- invalid durations
   local bad, err = time.timer(0)
   assert(bad == nil and err:kind() == errors.INVALID, tostring(err))
