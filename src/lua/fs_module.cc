@@ -92,57 +92,35 @@ struct LuaFs {
   std::string cwd = "/";       // virtual, always absolute and clean
 };
 
-// Closes an fd when it goes out of scope.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
 
 LuaFs& self(lua_State* L) { return *check_udata<LuaFs>(L, 1, kFsClass); }
 
-// Lexically cleans an absolute virtual path ("/a/./b/../c" → "/a/c"). Used only for what pwd()
-// shows: confinement is the kernel's (the path was already resolved beneath the root).
-std::string clean(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i <= path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    std::string part = path.substr(i, j - i);
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-    i = j + 1;
+
+// Which of the directory's mode bits an operation needs.
+enum class Access { None, Read, Write };
+
+core::Status need(const LuaFs& fs, Access access) {
+  if (access == Access::Write && !fs.dir->writable()) {
+    return core::permission_denied(fmt::format("filesystem {} is read-only", fs.dir->id()));
   }
-  std::string out;
-  for (const auto& p : parts) out += "/" + p;
-  return out.empty() ? "/" : out;
+  if (access == Access::Read && !fs.dir->readable()) {
+    return core::permission_denied(fmt::format("filesystem {} is not readable", fs.dir->id()));
+  }
+  return {};
 }
 
-// The virtual path of argument `idx` (relative to the cwd unless absolute). Pushes `nil, err`
-// and returns false on an invalid path.
-bool arg_path(lua_State* L, int idx, bool allow_empty, std::string* out) {
+// The virtual path of argument 2 (relative to the cwd unless absolute), after checking it and
+// the directory's mode for `access`.
+core::Result<std::string> path_arg(lua_State* L, Access access, bool allow_empty = false) {
   size_t n;
-  const char* p = luaL_checklstring(L, idx, &n);
+  const char* p = luaL_checklstring(L, 2, &n);
   std::string path(p, n);
-  if (path.find('\0') != std::string::npos) {
-    push_nil_error(L, core::invalid("path contains null byte").with_retryable(false));
-    return false;
-  }
-  if (path.empty() && !allow_empty) {
-    push_nil_error(L, core::invalid("empty path").with_retryable(false));
-    return false;
-  }
-  const std::string& cwd = self(L).cwd;
-  *out = !path.empty() && path[0] == '/' ? path : (cwd == "/" ? "/" + path : cwd + "/" + path);
-  return true;
+  if (path.find('\0') != std::string::npos) return core::invalid("path contains null byte").with_retryable(false);
+  if (path.empty() && !allow_empty) return core::invalid("empty path").with_retryable(false);
+  const LuaFs& fs = self(L);
+  WIRT_TRY(need(fs, access));
+  const std::string& cwd = fs.cwd;
+  return !path.empty() && path[0] == '/' ? path : (cwd == "/" ? "/" + path : cwd + "/" + path);
 }
 
 // The path handed to openat2 beneath the root: the virtual path without its leading slashes,
@@ -155,12 +133,6 @@ std::string beneath(const std::string& virtual_path) {
 int open_at(const LuaFs& fs, const std::string& virtual_path, int flags, mode_t mode = 0) {
   if (fs.dir->root_fd() < 0) return -EBADF;
   return core::open_beneath(fs.dir->root_fd(), beneath(virtual_path), flags, mode);
-}
-
-core::Status need(const LuaFs& fs, bool write) {
-  if (write && !fs.dir->writable()) return core::permission_denied(fmt::format("filesystem {} is read-only", fs.dir->id()));
-  if (!write && !fs.dir->readable()) return core::permission_denied(fmt::format("filesystem {} is not readable", fs.dir->id()));
-  return {};
 }
 
 // Splits a virtual path into its parent (opened beneath the root) and a final name that is a
@@ -185,20 +157,45 @@ int push_ok(lua_State* L) {
   lua_pushboolean(L, 1);
   return 1;
 }
+// `false, err`: the reference's failure form for chdir, mkdir, remove, exists, isdir, writefile.
 int push_false_error(lua_State* L, core::Error e) {
   lua_pushboolean(L, 0);
   push_error(L, std::move(e));
   return 2;
 }
 
+// Opens a regular file beneath the root. O_NONBLOCK while opening, so a FIFO cannot block the
+// worker; anything but a regular file is refused; then the descriptor blocks as usual.
+core::Result<int> open_regular(const LuaFs& fs, const std::string& path, int flags, const char* op) {
+  int fd = open_at(fs, path, flags | O_NONBLOCK | O_NOCTTY, 0644);
+  if (fd < 0) return errno_error(op, path, -fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return core::invalid(fmt::format("{}: {}: not a regular file", op, path)).with_retryable(false);
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
+// open/writefile modes: "r" (open only), "w" (create/truncate), "wx" (create, must not exist),
+// "a" (append, create).
+core::Result<int> mode_flags(const std::string& mode, bool allow_read) {
+  if (mode == "r" && allow_read) return O_RDONLY;
+  if (mode == "w") return O_WRONLY | O_CREAT | O_TRUNC;
+  if (mode == "wx") return O_WRONLY | O_CREAT | O_EXCL;
+  if (mode == "a") return O_WRONLY | O_CREAT | O_APPEND;
+  return core::invalid(fmt::format("invalid mode: {} ({})", mode, allow_read ? "r, w, wx or a" : "w, wx or a"))
+      .with_retryable(false);
+}
+
 int fs_chdir(lua_State* L) {
-  LuaFs& fs = self(L);
-  std::string path;
-  if (!arg_path(L, 2, false, &path)) return push_false_error(L, error_from_lua(L, -1));
-  int fd = open_at(fs, path, O_PATH | O_DIRECTORY);
-  if (fd < 0) return push_false_error(L, errno_error("chdir failed", path, -fd));
+  auto path = path_arg(L, Access::None);
+  if (!path) return push_false_error(L, std::move(path).error());
+  int fd = open_at(self(L), *path, O_PATH | O_DIRECTORY);
+  if (fd < 0) return push_false_error(L, errno_error("chdir failed", *path, -fd));
   ::close(fd);
-  fs.cwd = clean(path);
+  self(L).cwd = core::clean_path(*path);
   return push_ok(L);
 }
 
@@ -207,81 +204,62 @@ int fs_pwd(lua_State* L) {
   return 1;
 }
 
-// open(path, mode): "r", "w" (create/truncate), "wx" (create, must not exist), "a" (append).
 int fs_open(lua_State* L) {
-  LuaFs& fs = self(L);
-  std::string path;
-  if (!arg_path(L, 2, false, &path)) return 2;
-  std::string mode = luaL_optstring(L, 3, "r");
-  int flags;
-  if (mode == "r") flags = O_RDONLY;
-  else if (mode == "w") flags = O_WRONLY | O_CREAT | O_TRUNC;
-  else if (mode == "wx") flags = O_WRONLY | O_CREAT | O_EXCL;
-  else if (mode == "a") flags = O_WRONLY | O_CREAT | O_APPEND;
-  else return push_nil_error(L, core::invalid(fmt::format("invalid mode: {} (r, w, wx or a)", mode)).with_retryable(false));
-  bool write = mode != "r";
-  if (auto st = need(fs, write); !st) return push_nil_error(L, std::move(st).error());
+  auto flags = mode_flags(luaL_optstring(L, 3, "r"), true);
+  if (!flags) return push_nil_error(L, std::move(flags).error());
+  bool write = *flags != O_RDONLY;
+  auto path = path_arg(L, write ? Access::Write : Access::Read);
+  if (!path) return push_nil_error(L, std::move(path).error());
   auto budget = resource_budget(L, "fs.files", fsmod::kMaxOpenFiles);
   if (!budget->acquire()) {
-    return push_nil_error(L, core::unavailable(fmt::format("open failed: {}: more than {} files open (close some)", path,
-                                                           budget->max())));
+    return push_nil_error(L, core::unavailable(fmt::format("open failed: {}: more than {} files open (close some)",
+                                                           *path, budget->max())));
   }
-  // O_NONBLOCK: opening a FIFO must not block the worker; only regular files are served.
-  int fd = open_at(fs, path, flags | O_NONBLOCK | O_NOCTTY, 0644);
-  if (fd < 0) {
+  auto fd = open_regular(self(L), *path, *flags, "open failed");
+  if (!fd) {
     budget->release();
-    return push_nil_error(L, errno_error("open failed", path, -fd));
+    return push_nil_error(L, std::move(fd).error());
   }
   auto handle = std::make_shared<fsmod::FileHandle>();
   handle->budget = std::move(budget);
-  handle->fd = fd;
-  handle->path = path;
+  handle->fd = *fd;
+  handle->path = *path;
   handle->readable = !write;
   handle->writable = write;
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    return push_nil_error(L, core::invalid(fmt::format("open failed: {}: not a regular file", path)).with_retryable(false));
-  }
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   fsmod::push_file(L, std::move(handle));
   return 1;
 }
 
 int fs_stat(lua_State* L) {
-  LuaFs& fs = self(L);
-  std::string path;
-  if (!arg_path(L, 2, false, &path)) return 2;
-  Fd fd(open_at(fs, path, O_PATH));
-  if (fd.fd < 0) return push_nil_error(L, errno_error("stat failed", path, -fd.fd));
-  std::string name = clean(path);
+  auto path = path_arg(L, Access::None);
+  if (!path) return push_nil_error(L, std::move(path).error());
+  core::UniqueFd fd(open_at(self(L), *path, O_PATH));
+  if (fd.fd < 0) return push_nil_error(L, errno_error("stat failed", *path, -fd.fd));
+  std::string name = core::clean_path(*path);
   name = name == "/" ? "/" : name.substr(name.find_last_of('/') + 1);
   if (auto st = fsmod::push_stat(L, fd.fd, name); !st) return push_nil_error(L, std::move(st).error());
   return 1;
 }
 
 int fs_mkdir(lua_State* L) {
-  LuaFs& fs = self(L);
-  std::string path;
-  if (!arg_path(L, 2, false, &path)) return push_false_error(L, error_from_lua(L, -1));
-  if (auto st = need(fs, true); !st) return push_false_error(L, std::move(st).error());
-  auto pn = parent_of(fs, path);
+  auto path = path_arg(L, Access::Write);
+  if (!path) return push_false_error(L, std::move(path).error());
+  auto pn = parent_of(self(L), *path);
   if (!pn) return push_false_error(L, std::move(pn).error());
-  Fd parent(pn->parent_fd);
-  if (::mkdirat(parent.fd, pn->name.c_str(), 0755) != 0) return push_false_error(L, errno_error("mkdir failed", path, errno));
+  core::UniqueFd parent(pn->parent_fd);
+  if (::mkdirat(parent.fd, pn->name.c_str(), 0755) != 0) return push_false_error(L, errno_error("mkdir failed", *path, errno));
   return push_ok(L);
 }
 
 int fs_remove(lua_State* L) {
-  LuaFs& fs = self(L);
-  std::string path;
-  if (!arg_path(L, 2, false, &path)) return push_false_error(L, error_from_lua(L, -1));
-  if (auto st = need(fs, true); !st) return push_false_error(L, std::move(st).error());
-  auto pn = parent_of(fs, path);
+  auto path = path_arg(L, Access::Write);
+  if (!path) return push_false_error(L, std::move(path).error());
+  auto pn = parent_of(self(L), *path);
   if (!pn) return push_false_error(L, std::move(pn).error());
-  Fd parent(pn->parent_fd);
+  core::UniqueFd parent(pn->parent_fd);
   if (::unlinkat(parent.fd, pn->name.c_str(), 0) != 0) {
     if (errno != EISDIR || ::unlinkat(parent.fd, pn->name.c_str(), AT_REMOVEDIR) != 0) {
-      return push_false_error(L, errno_error("remove failed", path, errno == EEXIST ? ENOTEMPTY : errno));
+      return push_false_error(L, errno_error("remove failed", *path, errno == EEXIST ? ENOTEMPTY : errno));
     }
   }
   return push_ok(L);
@@ -297,17 +275,15 @@ int readdir_next(lua_State* L) {
 
 // readdir(path) → iterator, state (entries {name=, type=} sorted by name, as Go's ReadDir).
 int fs_readdir(lua_State* L) {
-  LuaFs& fs = self(L);
-  std::string path;
-  if (!arg_path(L, 2, false, &path)) return 2;
-  if (auto st = need(fs, false); !st) return push_nil_error(L, std::move(st).error());
-  int fd = open_at(fs, path, O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return push_nil_error(L, errno_error("readdir failed", path, -fd));
+  auto path = path_arg(L, Access::Read);
+  if (!path) return push_nil_error(L, std::move(path).error());
+  int fd = open_at(self(L), *path, O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return push_nil_error(L, errno_error("readdir failed", *path, -fd));
   DIR* d = ::fdopendir(fd);
   if (!d) {
     int err = errno;
     ::close(fd);
-    return push_nil_error(L, errno_error("readdir failed", path, err));
+    return push_nil_error(L, errno_error("readdir failed", *path, err));
   }
   std::vector<std::pair<std::string, bool>> entries;
   while (struct dirent* e = ::readdir(d)) {
@@ -340,55 +316,45 @@ int fs_readdir(lua_State* L) {
 
 // exists(path) → false, nil for a missing path; false, err only for an invalid one.
 int fs_exists(lua_State* L) {
-  LuaFs& fs = self(L);
-  std::string path;
-  if (!arg_path(L, 2, true, &path)) return push_false_error(L, error_from_lua(L, -1));
-  Fd fd(open_at(fs, path, O_PATH));
+  auto path = path_arg(L, Access::None, true);
+  if (!path) return push_false_error(L, std::move(path).error());
+  core::UniqueFd fd(open_at(self(L), *path, O_PATH));
   if (fd.fd >= 0) return push_ok(L);
   if (fd.fd == -ENOENT || fd.fd == -ENOTDIR) {
     lua_pushboolean(L, 0);
     return 1;
   }
-  return push_false_error(L, errno_error("exists failed", path, -fd.fd));
+  return push_false_error(L, errno_error("exists failed", *path, -fd.fd));
 }
 
 int fs_isdir(lua_State* L) {
-  LuaFs& fs = self(L);
-  std::string path;
-  if (!arg_path(L, 2, true, &path)) return push_false_error(L, error_from_lua(L, -1));
-  Fd fd(open_at(fs, path, O_PATH));
-  if (fd.fd < 0) return push_false_error(L, errno_error("isdir failed", path, -fd.fd));
+  auto path = path_arg(L, Access::None, true);
+  if (!path) return push_false_error(L, std::move(path).error());
+  core::UniqueFd fd(open_at(self(L), *path, O_PATH));
+  if (fd.fd < 0) return push_false_error(L, errno_error("isdir failed", *path, -fd.fd));
   struct stat st;
   lua_pushboolean(L, ::fstat(fd.fd, &st) == 0 && S_ISDIR(st.st_mode));
   return 1;
 }
 
 int fs_readfile(lua_State* L) {
-  LuaFs& fs = self(L);
-  std::string path;
-  if (!arg_path(L, 2, false, &path)) return 2;
-  if (auto st = need(fs, false); !st) return push_nil_error(L, std::move(st).error());
-  Fd fd(open_at(fs, path, O_RDONLY | O_NONBLOCK | O_NOCTTY));
-  if (fd.fd < 0) return push_nil_error(L, errno_error("readfile failed", path, -fd.fd));
-  struct stat st;
-  if (::fstat(fd.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    return push_nil_error(L, core::invalid(fmt::format("readfile failed: {}: not a regular file", path)).with_retryable(false));
-  }
+  auto path = path_arg(L, Access::Read);
+  if (!path) return push_nil_error(L, std::move(path).error());
+  auto opened = open_regular(self(L), *path, O_RDONLY, "readfile failed");
+  if (!opened) return push_nil_error(L, std::move(opened).error());
+  core::UniqueFd fd(*opened);
   // Bounded: never more than the state may hold (limits.max_memory_mb), nor kMaxReadChunk × 16.
   size_t limit = std::min(memory_limit(L) / 2, fsmod::kMaxReadChunk * 16);
-  if (static_cast<size_t>(st.st_size) > limit) {
-    return push_nil_error(L, core::invalid(fmt::format("readfile failed: {}: {} bytes is more than the {} a call may read",
-                                                       path, st.st_size, limit)));
-  }
   std::string data;
   char chunk[65536];
   for (;;) {
     ssize_t n = ::read(fd.fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return push_nil_error(L, errno_error("read failed", path, errno));
+    if (n < 0) return push_nil_error(L, errno_error("read failed", *path, errno));
     if (n == 0) break;
     if (data.size() + static_cast<size_t>(n) > limit) {
-      return push_nil_error(L, core::invalid(fmt::format("readfile failed: {}: file grew past {} bytes", path, limit)));
+      return push_nil_error(L, core::invalid(fmt::format("readfile failed: {}: larger than the {} bytes a call may read",
+                                                         *path, limit)));
     }
     data.append(chunk, static_cast<size_t>(n));
   }
@@ -397,30 +363,20 @@ int fs_readfile(lua_State* L) {
 }
 
 int fs_writefile(lua_State* L) {
-  LuaFs& fs = self(L);
-  std::string path;
-  if (!arg_path(L, 2, false, &path)) return push_false_error(L, error_from_lua(L, -1));
   if (lua_isnoneornil(L, 3)) return push_false_error(L, core::invalid("data argument is nil").with_retryable(false));
   if (lua_type(L, 3) != LUA_TSTRING) {
     return push_false_error(L, core::invalid(fmt::format("invalid input type: {} (a string)", luaL_typename(L, 3))));
   }
+  auto flags = mode_flags(luaL_optstring(L, 4, "w"), false);
+  if (!flags) return push_false_error(L, std::move(flags).error());
+  auto path = path_arg(L, Access::Write);
+  if (!path) return push_false_error(L, std::move(path).error());
+  auto opened = open_regular(self(L), *path, *flags, "failed to open destination");
+  if (!opened) return push_false_error(L, std::move(opened).error());
+  core::UniqueFd fd(*opened);
   size_t n;
   const char* data = lua_tolstring(L, 3, &n);
-  std::string mode = luaL_optstring(L, 4, "w");
-  int flags;
-  if (mode == "w") flags = O_WRONLY | O_CREAT | O_TRUNC;
-  else if (mode == "wx") flags = O_WRONLY | O_CREAT | O_EXCL;
-  else if (mode == "a") flags = O_WRONLY | O_CREAT | O_APPEND;
-  else return push_false_error(L, core::invalid(fmt::format("invalid mode: {} (w, wx or a)", mode)).with_retryable(false));
-  if (auto st = need(fs, true); !st) return push_false_error(L, std::move(st).error());
-  Fd fd(open_at(fs, path, flags | O_NONBLOCK | O_NOCTTY, 0644));
-  if (fd.fd < 0) return push_false_error(L, errno_error("failed to open destination", path, -fd.fd));
-  struct stat st;
-  if (::fstat(fd.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    return push_false_error(L, core::invalid(fmt::format("writefile failed: {}: not a regular file", path)));
-  }
-  ::fcntl(fd.fd, F_SETFL, ::fcntl(fd.fd, F_GETFL) & ~O_NONBLOCK);
-  if (auto st = fsmod::write_all(fd.fd, data, n, path); !st) return push_false_error(L, std::move(st).error());
+  if (auto st = fsmod::write_all(fd.fd, data, n, *path); !st) return push_false_error(L, std::move(st).error());
   return push_ok(L);
 }
 

@@ -1,13 +1,6 @@
 local M = {}
 
-local function expect_error(kind, fragment, v, err)
-  assert(v == nil, "expected an error, got " .. tostring(v))
-  assert(err ~= nil, "an error object")
-  assert(err:kind() == kind, "kind " .. tostring(err:kind()) .. " ~= " .. kind .. ": " .. tostring(err))
-  if fragment then
-    assert(tostring(err):find(fragment, 1, true), "message '" .. tostring(err) .. "' lacks '" .. fragment .. "'")
-  end
-end
+local expect_error = require("expect").error
 
 function M.main()
   -- by public name, by entry id, and by a bare name in the caller's namespace

@@ -1,13 +1,6 @@
 local M = {}
 
-local function expect_error(kind, fragment, v, err)
-  assert(not v, "expected a failure, got " .. tostring(v))
-  assert(err ~= nil, "an error object")
-  assert(err:kind() == kind, "kind " .. tostring(err:kind()) .. " ~= " .. kind .. ": " .. tostring(err))
-  if fragment then
-    assert(tostring(err):find(fragment, 1, true), "message '" .. tostring(err) .. "' lacks '" .. fragment .. "'")
-  end
-end
+local expect_error = require("expect").error
 
 local function read_only_folder()
   local ro = assert(fs.get("mods:files_ro"))
