@@ -69,7 +69,9 @@ def find_reference():
     given = os.environ.get("WIRT_REFERENCE_RUNTIME")
     candidates = [given] if given else sorted(glob.glob("/work/.mirror/wippyai+runtime*/repo"))
     for c in candidates:
-        if c and (os.path.isdir(os.path.join(c, CASES)) or os.path.isfile(os.path.join(c, "HEAD"))):
+        if c and os.path.isdir(os.path.join(c, CASES)):
+            return Source(c)
+        if c and os.path.isfile(os.path.join(c, "HEAD")) and shutil.which("git"):
             return Source(c)
     return None
 
