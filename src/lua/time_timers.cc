@@ -63,18 +63,25 @@ class TimerState : public std::enable_shared_from_this<TimerState> {
     });
   }
 
-  // True when this stopped a timer that had not fired yet.
-  bool stop() {
-    bool pending;
+  // True when this stopped a timer that had not fired yet. `cancel_now` also takes the armed
+  // wait out of the io_context's queue at once (else it ends, doing nothing, when it expires).
+  // The garbage collector passes false: it may run after the scheduler and its io_contexts are
+  // gone (a pooled state closed at shutdown), and the generation check alone already keeps a
+  // stopped timer from firing or re-arming.
+  bool stop(bool cancel_now = true) {
+    bool pending, was_stopped;
     {
       std::lock_guard lock(mu_);
       pending = !stopped_ && !fired_;
+      was_stopped = stopped_;
       stopped_ = true;
       ++generation_;
       release_budget();
     }
-    auto self = shared_from_this();
-    boost::asio::post(*io_, [self] { self->timer_.cancel(); });
+    if (cancel_now && !was_stopped) {
+      auto self = shared_from_this();
+      boost::asio::post(*io_, [self] { self->timer_.cancel(); });
+    }
     return pending;
   }
 
@@ -182,7 +189,7 @@ int timer_reset(lua_State* L) {
 
 int gc(lua_State* L) {
   auto* t = static_cast<LuaTimer*>(lua_touserdata(L, 1));
-  if (t->state) t->state->stop();
+  if (t->state) t->state->stop(/*cancel_now=*/false);
   t->~LuaTimer();
   return 0;
 }
