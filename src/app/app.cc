@@ -71,6 +71,7 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
   host::EngineSettings engine = options.engine;
   engine.policies = &policies_;  // wasi:sockets permission checks
   wasm_ = std::make_unique<WasmKinds>(paths_.root, &functions_, processes_.get(), std::move(engine));
+  lua_->set_host_registries(&wasm_->env(), &wasm_->fs());
   http_ = std::make_unique<HttpKinds>(paths_.root, scheduler_.get(), &functions_);
   for (const registry::Entry* e : *order) {
     core::Status st;

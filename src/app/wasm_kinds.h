@@ -26,6 +26,7 @@ class WasmKinds {
   bool handles(const std::string& kind) const;
   core::Status add(const registry::Entry& entry);
   const host::FsRegistry& fs() const { return fs_; }
+  const host::EnvRegistry& env() const { return env_; }
 
  private:
   std::filesystem::path app_root_;

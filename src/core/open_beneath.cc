@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <vector>
 
 namespace wirt::core {
 
@@ -25,6 +26,29 @@ int open_beneath(int dirfd, const std::string& path, int flags, mode_t mode) {
     if (errno == EINTR) continue;
     return -errno;
   }
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd >= 0) ::close(fd);
+}
+
+std::string clean_path(const std::string& p) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string::npos) j = p.size();
+    std::string part = p.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (const auto& part : parts) out += "/" + part;
+  return out.empty() ? "/" : out;
 }
 
 }  // namespace wirt::core

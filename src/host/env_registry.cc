@@ -195,4 +195,32 @@ core::Result<std::optional<std::string>> EnvRegistry::lookup(const std::string& 
   return value;
 }
 
+core::Result<std::string> EnvRegistry::get(const std::string& name, const std::string& caller_ns) const {
+  const EnvVariable* v = find_variable(name, caller_ns);
+  if (!v) return core::not_found("environment variable not found").with_retryable(false);
+  auto value = lookup(v->id, caller_ns);
+  if (!value) return std::move(value).error();
+  if (*value) return **value;
+  if (v->default_value && !v->default_value->empty()) return *v->default_value;
+  return core::not_found("environment variable not found").with_retryable(false);
+}
+
+core::Status EnvRegistry::set(const std::string& name, const std::string& value, const std::string& caller_ns) const {
+  const EnvVariable* v = find_variable(name, caller_ns);
+  if (!v) return core::not_found("environment variable not found").with_retryable(false);
+  if (v->readonly) return core::permission_denied("environment variable is read-only").with_retryable(false);
+  auto storage = storages_.find(v->storage);
+  if (storage == storages_.end()) return core::not_found("environment storage backend not found");
+  return storage->second->set(v->key(), value);
+}
+
+std::map<std::string, std::string> EnvRegistry::all() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [id, v] : variables_) {
+    auto value = get(id, "");
+    if (value) out[v.variable.empty() ? id : v.variable] = *value;
+  }
+  return out;
+}
+
 }  // namespace wirt::host

@@ -46,6 +46,14 @@ class EnvRegistry {
   // `<caller_ns>:<name>` for a bare name. nullopt when unset or empty.
   core::Result<std::optional<std::string>> lookup(const std::string& id, const std::string& caller_ns) const;
 
+  // The Lua `env` module's view (reference system/env/registry.go Get/Set/All), same name
+  // resolution as lookup(). get applies `default`; an unknown or unset variable is NotFound
+  // "environment variable not found". set refuses `readonly` variables (PermissionDenied).
+  core::Result<std::string> get(const std::string& name, const std::string& caller_ns) const;
+  core::Status set(const std::string& name, const std::string& value, const std::string& caller_ns) const;
+  // Every declared variable that has a value (or a default), by public name (else entry id).
+  std::map<std::string, std::string> all() const;
+
  private:
   const EnvVariable* find_variable(const std::string& id, const std::string& caller_ns) const;
   std::map<std::string, std::shared_ptr<EnvStorage>> storages_;

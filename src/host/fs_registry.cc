@@ -1,5 +1,8 @@
 #include "host/fs_registry.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -20,6 +23,15 @@ bool within(const fs::path& p, const fs::path& root) {
 }
 
 }  // namespace
+
+Directory::Directory(std::string id, fs::path root, bool readable, bool writable)
+    : id_(std::move(id)), root_(std::move(root)), readable_(readable), writable_(writable) {
+  root_fd_ = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+Directory::~Directory() {
+  if (root_fd_ >= 0) ::close(root_fd_);
+}
 
 core::Result<fs::path> Directory::resolve(std::string_view path) const {
   fs::path rel{std::string(path)};

@@ -18,13 +18,19 @@ namespace wirt::host {
 
 class Directory {
  public:
-  Directory(std::string id, std::filesystem::path root, bool readable, bool writable)
-      : id_(std::move(id)), root_(std::move(root)), readable_(readable), writable_(writable) {}
+  // Opens the root (O_PATH) once: the anchor of kernel-confined lookups (core/open_beneath.h).
+  Directory(std::string id, std::filesystem::path root, bool readable, bool writable);
+  ~Directory();
+  Directory(const Directory&) = delete;
+  Directory& operator=(const Directory&) = delete;
 
   const std::string& id() const { return id_; }
   const std::filesystem::path& root() const { return root_; }
   bool readable() const { return readable_; }
   bool writable() const { return writable_; }
+  // A descriptor of the root folder for openat2(RESOLVE_BENEATH) lookups (-1 if it could not
+  // be opened); owned by the Directory.
+  int root_fd() const { return root_fd_; }
 
   // The host path for `path` inside this filesystem ("/x.wasm" and "x.wasm" alike), after
   // resolving symlinks; Invalid when it would leave the root.
@@ -37,6 +43,7 @@ class Directory {
   std::filesystem::path root_;
   bool readable_;
   bool writable_;
+  int root_fd_ = -1;
 };
 
 class FsRegistry {

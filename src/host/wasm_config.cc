@@ -5,6 +5,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include "core/open_beneath.h"
 #include "core/sha256.h"
 
 namespace wirt::host {
@@ -18,25 +19,6 @@ std::string trim(std::string s) {
   return s;
 }
 
-// Lexical path.Clean of a guest path, for the uniqueness check.
-std::string clean_path(const std::string& p) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i <= p.size()) {
-    size_t j = p.find('/', i);
-    if (j == std::string::npos) j = p.size();
-    std::string part = p.substr(i, j - i);
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-    i = j + 1;
-  }
-  std::string out;
-  for (const auto& part : parts) out += "/" + part;
-  return out.empty() ? "/" : out;
-}
 
 struct Reader {
   const core::Value& data;
@@ -227,7 +209,7 @@ core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry) {
     std::string guest = trim(m.guest);
     if (guest.empty()) return fail("wasi.mounts[].guest is required");
     if (guest[0] != '/') return fail("wasi.mounts[].guest must be absolute");
-    if (!guests.insert(clean_path(guest)).second) return fail("wasi.mounts[].guest must be unique");
+    if (!guests.insert(core::clean_path(guest)).second) return fail("wasi.mounts[].guest must be unique");
   }
   return c;
 }

@@ -16,15 +16,7 @@ namespace wirt::http {
 
 namespace {
 
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
+using Fd = core::UniqueFd;
 
 // Opens `rel` (a file or folder) beneath `dir`, read-only; the fd, or -errno (-EXDEV when it
 // would leave the folder).

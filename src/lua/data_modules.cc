@@ -63,10 +63,20 @@ int open_ctx(lua_State* L) {
   return 1;
 }
 
+// The modules that are always globals (process, channel, errors) may also be listed in
+// `modules:` under the reference's names: require() then returns that same global table.
+namespace {
+int open_process_global(lua_State* L) { return lua_getglobal(L, "process"), 1; }
+int open_channel_global(lua_State* L) { return lua_getglobal(L, "channel"), 1; }
+int open_errors_global(lua_State* L) { return lua_getglobal(L, "errors"), 1; }
+}  // namespace
+
 const BuiltinModule* builtin_modules() {
   static const BuiltinModule kModules[] = {
       {"funcs", open_funcs}, {"time", open_time}, {"json", open_json}, {"ctx", open_ctx}, {"security", open_security},
-      {"http", open_http}, {"http_client", open_http_client},
+      {"http", open_http}, {"http_client", open_http_client}, {"env", open_env}, {"fs", open_fs},
+      {"logger", open_logger},
+      {"process", open_process_global}, {"channel", open_channel_global}, {"errors", open_errors_global},
       {nullptr, nullptr},
   };
   return kModules;

@@ -1,6 +1,9 @@
 // The `funcs` module (reference-platform §3 "funcs"): call, async + Future, new() executors.
+// Executor options: `timeout` (each attempt's deadline, never later than the caller's) and
+// `retry` (retry_policy.h), applied to call and async alike.
 #include <mutex>
 #include <optional>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -8,6 +11,7 @@
 #include "lua/convert.h"
 #include "lua/error_object.h"
 #include "lua/modules.h"
+#include "lua/retry_policy.h"
 #include "lua/runtime.h"
 
 namespace wirt::lua {
@@ -23,6 +27,7 @@ struct Executor {
   std::optional<sched::Actor> actor;
   std::optional<std::vector<std::string>> scope;
   core::Value options = core::Value::map();
+  std::optional<RetryPolicy> retry;  // parsed from options.retry by with_options
 };
 
 struct FutureState {
@@ -73,6 +78,26 @@ sched::CallContext apply(const sched::CallContext& base, const Executor* ex) {
   return ctx;
 }
 
+double random_unit() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+// Calls `id` under the executor's options. Each attempt gets a fresh `timeout` deadline (bounded
+// by the caller's); a failure the retry policy accepts is tried again after its backoff, as
+// long as the caller's own deadline leaves room for the wait (the reference stops retrying
+// when its context ends).
+core::Result<core::Value> call_with_options(const sched::FunctionTable* functions, const sched::CallContext& base,
+                                            const Executor& ex, const std::string& id, const core::Array& args) {
+  for (int attempt = 1;; ++attempt) {
+    auto r = functions->call(apply(base, &ex), id, args);
+    if (r || !ex.retry || attempt >= ex.retry->max_attempts || !ex.retry->should_retry(r.error())) return r;
+    core::Nanos wait = ex.retry->delay(attempt, random_unit());
+    if (base.deadline && sched::CallContext::Clock::now() + wait >= *base.deadline) return r;
+    if (!sched::this_fiber::sleep_for(wait, base.deadline)) return r;
+  }
+}
+
 void complete(const std::shared_ptr<FutureState>& st, core::Result<core::Value> r) {
   {
     std::lock_guard lock(st->mu);
@@ -106,7 +131,7 @@ int invoke(lua_State* L, int first, const Executor* ex, bool async) {
   }
   if (!async) {
     // A plain funcs.call needs no copy of the caller's context (the table forks it once).
-    auto r = ex ? rt->functions()->call(apply(caller_context(L), ex), id, args)
+    auto r = ex ? call_with_options(rt->functions(), caller_context(L), *ex, id, args)
                 : rt->functions()->call(caller_context(L), id, args);
     if (!r) return push_nil_error(L, std::move(r).error());
     push_value(L, *r);
@@ -115,12 +140,14 @@ int invoke(lua_State* L, int first, const Executor* ex, bool async) {
   if (!rt->functions()->contains(id)) {
     return push_nil_error(L, core::not_found(fmt::format("no handler registered for target: {}", id)));
   }
-  sched::CallContext ctx = apply(caller_context(L), ex);
+  sched::CallContext ctx = caller_context(L);
   ctx.held_pools.reset();  // another fiber: waiting for an instance the caller holds is fine
   auto st = std::make_shared<FutureState>();
   const sched::FunctionTable* functions = rt->functions();
-  rt->scheduler()->spawn([st, ctx = std::move(ctx), id = std::move(id), args = std::move(args), functions] {
-    complete(st, functions->call(ctx, id, args));
+  Executor options = ex ? *ex : Executor{};
+  rt->scheduler()->spawn([st, ctx = std::move(ctx), id = std::move(id), args = std::move(args), functions,
+                          options = std::move(options)] {
+    complete(st, call_with_options(functions, ctx, options, id, args));
   });
   new_udata<Future>(L, kFutureClass, Future{std::move(st)});
   return 1;
@@ -192,6 +219,9 @@ int ex_with_options(lua_State* L) {
   auto v = to_value(L, 2, "options");
   if (!v) return push_nil_error(L, std::move(v).error());
   if (v->is_map()) next.options = std::move(*v);
+  auto retry = RetryPolicy::from_options(next.options);
+  if (!retry) return push_nil_error(L, std::move(retry).error());
+  next.retry = std::move(*retry);
   new_udata<Executor>(L, kExecutorClass, std::move(next));
   return 1;
 }

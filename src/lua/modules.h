@@ -20,6 +20,11 @@ int open_ctx(lua_State* L);
 int open_security(lua_State* L);
 int open_http(lua_State* L);
 int open_http_client(lua_State* L);
+int open_env(lua_State* L);
+int open_fs(lua_State* L);
+int open_logger(lua_State* L);
+// Adds timer() and ticker() to the time table on top of the stack (time_timers.cc).
+void add_time_timers(lua_State* L);
 
 // An Actor object or a {id=, meta=} table; nullopt when it is neither.
 std::optional<sched::Actor> to_actor(lua_State* L, int idx);

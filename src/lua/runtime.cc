@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/log.h"
+#include "lua/call_cleanup.h"
 #include "lua/channel_module.h"
 #include "lua/convert.h"
 #include "lua/error_object.h"
@@ -353,6 +354,9 @@ core::Result<core::Value> LuaRuntime::call(const std::string& id, const sched::C
   lua_getfield(L, LUA_REGISTRYINDEX, "wirt.method");
   for (const auto& a : args) push_value(L, a);
   int st = lua_pcall(L, static_cast<int>(args.size()), 2, 0);
+  // Files and timers the call opened end with it (fs/spec.md, time/spec.md); they may still
+  // need the call's context, so this runs before it is cleared.
+  run_call_cleanups(L);
   state_env(L)->call = nullptr;
   end_call_process(L, processes_);
   if (st != LUA_OK) {

@@ -22,6 +22,11 @@
 #include "sched/security.h"
 #include "sched/scheduler.h"
 
+namespace wirt::host {
+class EnvRegistry;
+class FsRegistry;
+}  // namespace wirt::host
+
 namespace wirt::lua {
 
 struct LuaUnit {
@@ -60,6 +65,14 @@ class LuaRuntime {
   // Policies for permission checks (set once at boot; never null after).
   void set_policies(const sched::Policies* p) { policies_ = p; }
   const sched::Policies* policies() const { return policies_; }
+  // The app's env.variable and fs.directory entries for the `env` and `fs` modules (set once
+  // at boot; null in tests that have none: those modules then report Internal errors).
+  void set_host_registries(const host::EnvRegistry* env, const host::FsRegistry* fs) {
+    env_ = env;
+    fs_ = fs;
+  }
+  const host::EnvRegistry* env_registry() const { return env_; }
+  const host::FsRegistry* fs_registry() const { return fs_; }
   const sched::FunctionTable* functions() const { return functions_; }
   const LuaUnit* unit(const std::string& id) const;
   // The compiled chunk of unit `id` (a Lua binary chunk), or nullptr.
@@ -80,6 +93,8 @@ class LuaRuntime {
   const sched::FunctionTable* functions_;
   sched::ProcessTable* processes_ = nullptr;
   const sched::Policies* policies_ = nullptr;
+  const host::EnvRegistry* env_ = nullptr;
+  const host::FsRegistry* fs_ = nullptr;
   std::map<std::string, std::unique_ptr<Pool>> pools_;
 };
 

@@ -1,4 +1,5 @@
-// The `time` module (reference-platform §3 "time"): sleep, after, now, durations.
+// The `time` module (reference-platform §3 "time"): sleep, after, now, durations; timer and
+// ticker are in time_timers.cc.
 // Durations are numbers of nanoseconds or Go duration strings ("5ms", "1h30m").
 #include <chrono>
 
@@ -125,6 +126,7 @@ int open_time(lua_State* L) {
       {"parse_duration", time_parse_duration}, {nullptr, nullptr},
   };
   luaL_newlib(L, funcs);
+  add_time_timers(L);
   static const std::pair<const char*, lua_Integer> kUnits[] = {
       {"NANOSECOND", 1}, {"MICROSECOND", 1000}, {"MILLISECOND", 1000000},
       {"SECOND", 1000000000}, {"MINUTE", 60000000000}, {"HOUR", 3600000000000},
