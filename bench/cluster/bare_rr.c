@@ -1,7 +1,8 @@
 // The floor for bench/cluster: a bare NATS request/reply (libnats) of the same payload as the
 // wirt remote call. `bare_rr serve URL` answers every request on bench.echo with its own
 // bytes; `bare_rr request URL N BYTES PARALLEL` prints JSON: sequential round-trip p50/p99 (µs),
-// sequential calls/s and calls/s with PARALLEL requesting threads.
+// sequential calls/s and calls/s with PARALLEL requesting threads. Both sides use send-asap,
+// as wirt nodes do.
 #include <nats/nats.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -52,8 +53,14 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: bare_rr serve URL | bare_rr request URL N BYTES PARALLEL\n");
     return 2;
   }
+  // The same client options as a wirt node: send each message at once (no flusher-thread hop),
+  // so the floor is the best libnats round trip, not its default buffered one.
+  natsOptions* opts = NULL;
+  natsOptions_Create(&opts);
+  natsOptions_SetURL(opts, argv[2]);
+  natsOptions_SetSendAsap(opts, true);
   natsConnection* nc = NULL;
-  if (natsConnection_ConnectTo(&nc, argv[2]) != NATS_OK) {
+  if (natsConnection_Connect(&nc, opts) != NATS_OK) {
     fprintf(stderr, "cannot connect to %s\n", argv[2]);
     return 1;
   }
