@@ -156,12 +156,17 @@ void Node::on_message(natsConnection*, natsSubscription* sub, natsMsg* msg, void
   if (h) (*h)(std::move(m));
 }
 
-void Node::on_disconnected(natsConnection*, void* closure) {
+void Node::on_connection_event(void* closure, bool up) {
   auto* gate = static_cast<Gate*>(closure);
   std::shared_lock lk(gate->mu);
   Node* self = gate->node;
   if (!self) return;
-  self->connected_.store(false);
+  self->connected_.store(up);
+  if (up) {
+    core::log_info("cluster: node {} connected to NATS", self->config_.node);
+    (void)self->publish_beat(false);
+    return;
+  }
   core::log_warn("cluster: node {} lost its NATS connection; reconnecting", self->config_.node);
   std::vector<std::function<void()>> ls;
   {
@@ -171,15 +176,9 @@ void Node::on_disconnected(natsConnection*, void* closure) {
   for (auto& l : ls) l();
 }
 
-void Node::on_reconnected(natsConnection*, void* closure) {
-  auto* gate = static_cast<Gate*>(closure);
-  std::shared_lock lk(gate->mu);
-  Node* self = gate->node;
-  if (!self) return;
-  self->connected_.store(true);
-  core::log_info("cluster: node {} connected to NATS", self->config_.node);
-  (void)self->publish_beat(false);
-}
+void Node::on_disconnected(natsConnection*, void* closure) { on_connection_event(closure, false); }
+
+void Node::on_reconnected(natsConnection*, void* closure) { on_connection_event(closure, true); }
 
 core::Status Node::subscribe(const std::string& subject, const std::string& queue, MessageHandler handler) {
   std::unique_lock lk(subs_mu_);

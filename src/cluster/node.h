@@ -102,6 +102,7 @@ class Node {
   static void on_message(natsConnection*, natsSubscription* sub, natsMsg* msg, void* closure);
   static void on_disconnected(natsConnection*, void* closure);
   static void on_reconnected(natsConnection*, void* closure);
+  static void on_connection_event(void* closure, bool up);
 
   explicit Node(Config config);
   void beat_loop();

@@ -235,26 +235,7 @@ void RemoteCalls::handle_response(Message m) {
   if (wake) wake.wake();
 }
 
-void RemoteCalls::fail_acked_by(const std::string& node, uint64_t inc, const std::string& why) {
-  std::vector<std::shared_ptr<Pending>> all;
-  {
-    std::lock_guard lk(mu_);
-    for (auto& [seq, p] : pending_) all.push_back(p);
-  }
-  for (auto& p : all) {
-    sched::Waker wake;
-    {
-      std::lock_guard lk(p->mu);
-      if (p->done || !p->acked || p->acked_node != node || p->acked_inc != inc) continue;
-      p->failure = core::unavailable(fmt::format("node {} lost during the call to {}: {}", node, p->id, why));
-      p->done = true;
-      wake = p->waker;
-    }
-    if (wake) wake.wake();
-  }
-}
-
-void RemoteCalls::fail_all(const core::Error& e) {
+void RemoteCalls::fail_where(const std::function<std::optional<core::Error>(const Pending&)>& failure_of) {
   std::vector<std::shared_ptr<Pending>> all;
   {
     std::lock_guard lk(mu_);
@@ -265,12 +246,27 @@ void RemoteCalls::fail_all(const core::Error& e) {
     {
       std::lock_guard lk(p->mu);
       if (p->done) continue;
-      p->failure = core::Error(e).wrap(fmt::format("calling {}", p->id));
+      auto failure = failure_of(*p);
+      if (!failure) continue;
+      p->failure = std::move(failure);
       p->done = true;
       wake = p->waker;
     }
     if (wake) wake.wake();
   }
+}
+
+void RemoteCalls::fail_acked_by(const std::string& node, uint64_t inc, const std::string& why) {
+  fail_where([&](const Pending& p) -> std::optional<core::Error> {
+    if (!p.acked || p.acked_node != node || p.acked_inc != inc) return std::nullopt;
+    return core::unavailable(fmt::format("node {} lost during the call to {}: {}", node, p.id, why));
+  });
+}
+
+void RemoteCalls::fail_all(const core::Error& e) {
+  fail_where([&](const Pending& p) -> std::optional<core::Error> {
+    return core::Error(e).wrap(fmt::format("calling {}", p.id));
+  });
 }
 
 core::Result<core::Value> RemoteCalls::call(const sched::CallContext& callee, const std::string& id,

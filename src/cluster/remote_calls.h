@@ -17,7 +17,9 @@
 // result and wake a fiber, or post a fiber.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -54,6 +56,8 @@ class RemoteCalls : public std::enable_shared_from_this<RemoteCalls> {
   void handle_response(Message m);
   void fail_acked_by(const std::string& node, uint64_t inc, const std::string& why);
   void fail_all(const core::Error& e);
+  // Fails (and wakes) every pending call for which failure_of gives an error.
+  void fail_where(const std::function<std::optional<core::Error>(const Pending&)>& failure_of);
 
   std::shared_ptr<Node> node_;
   sched::Scheduler* scheduler_ = nullptr;

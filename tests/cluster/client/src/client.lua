@@ -56,7 +56,7 @@ function M.travel()
     :with_actor(security.new_actor("user:42", { role = "tester" }))
     :with_scope(security.new_scope({ "shared:calls" }))
     :with_context({ trace = "t-123" })
-  local got, e = as_user:call("svc:probe", "x")
+  local got, e = as_user:call("svc:probe", "x")  -- served by node B only
   assert(got, tostring(e))
   assert(got.arg == "x")
   assert(got.actor == "user:42", "actor travels: " .. tostring(got.actor))
