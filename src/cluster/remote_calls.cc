@@ -139,8 +139,11 @@ core::Status RemoteCalls::serve(const std::vector<std::string>& ids) {
   std::weak_ptr<RemoteCalls> weak = weak_from_this();
   for (const auto& id : ids) {
     WIRT_TRY(node_->subscribe(node_->subjects().call(id), node_->subjects().call_queue(), [weak](Message m) {
-      // Hand over only: the call runs on a fiber like any other.
+      // Ack at once and hand over: the call runs on a fiber like any other. The ack is sent
+      // here, not from the fiber, so busy workers cannot delay it past the caller's no-ack
+      // bound and make a live node look absent.
       if (auto self = weak.lock()) {
+        self->ack(m);
         self->scheduler_->spawn([self, m = std::move(m)]() mutable { self->handle_request(std::move(m)); });
       }
     }));
@@ -151,6 +154,15 @@ core::Status RemoteCalls::serve(const std::vector<std::string>& ids) {
   }
   node_->set_serves(static_cast<int64_t>(served_.size()));
   return {};
+}
+
+void RemoteCalls::ack(const Message& m) {
+  if (m.reply.empty()) return;
+  // The ack names the node that holds the call, so the caller fails it when this node is lost.
+  core::Value ack = core::Value::map();
+  ack.set("node", node_->config().node);
+  ack.set("inc", fmt::format("{:016x}", node_->incarnation()));
+  if (auto body = encode(ack)) (void)node_->publish(m.reply, "", "ack", *body);
 }
 
 void RemoteCalls::handle_request(Message m) {
@@ -165,13 +177,6 @@ void RemoteCalls::handle_request(Message m) {
     core::log_warn("cluster: refused a call from node {}: {}", from, e.message());
     answer(err_reply(e));
   };
-  if (!m.reply.empty()) {
-    // The ack names the node that holds the call, so the caller fails it when this node is lost.
-    core::Value ack = core::Value::map();
-    ack.set("node", node_->config().node);
-    ack.set("inc", fmt::format("{:016x}", node_->incarnation()));
-    if (auto body = encode(ack)) (void)node_->publish(m.reply, "", "ack", *body);
-  }
   auto body = decode(m.data, fmt::format("call request from node {}", from), node_->config().max_message);
   if (!body) return refuse(body.error());
   auto req = parse_request(*body, from);

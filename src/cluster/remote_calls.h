@@ -52,6 +52,7 @@ class RemoteCalls : public std::enable_shared_from_this<RemoteCalls> {
 
  private:
   RemoteCalls() = default;
+  void ack(const Message& m);
   void handle_request(Message m);
   void handle_response(Message m);
   void fail_acked_by(const std::string& node, uint64_t inc, const std::string& why);

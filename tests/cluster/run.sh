@@ -65,13 +65,28 @@ fi
 
 # `wirt call --cluster … -a APP ID` of an entry only another node serves.
 out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:add 2 3 2>"$TMP/call.err")
-[ "$out" = "5" ] && pass "wirt call -a node_c b:add 2 3 → 5 (served by b1)" || fail "wirt call b:add: $out"
+[ "$out" = "5" ] && pass "wirt call -a node_c b:add 2 3 → 5 (served by b1)" || fail "wirt call b:add: $out $(cat "$TMP/call.err")"
 out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" nobody:here 2>&1)
 echo "$out" | grep -q "error \[NotFound\]: function nobody:here is not served by any node" \
   && pass "wirt call of an id nobody serves: NotFound" || fail "wirt call nobody:here: $out"
 # Without --cluster the same call is a local NotFound (nothing joins).
 out=$(timeout 20 "$WIRT" call -a "$HERE/node_c" b:add 2 3 2>&1)
 echo "$out" | grep -q "NotFound" && pass "without --cluster nothing is remote" || fail "local-only call: $out"
+
+# Hostile requests straight on the wire (tests/cluster/poke.py speaks NATS): each gets an
+# Invalid error reply naming the problem, and node b1 keeps serving. b1's .wippy.yaml sets
+# max_message: 64KB (the cluster: section is read; the flags override only servers and node).
+poke() { python3 "$HERE/poke.py" "$PORT" "$1" "$2" 2>&1 | tr -d '\000' ; }
+for check in "garbage|malformed MessagePack" "big|over the 65536-byte limit" \
+             "mismatch|call request names b:private on subject wirt.call.b:ping" "deep|nesting deeper than 200"; do
+  kind=${check%%|*} want=${check#*|}
+  out=$(poke wirt.call.b:ping "$kind")
+  if echo "$out" | grep -q "Invalid" && echo "$out" | grep -qF "$want"; then pass "hostile request ($kind): Invalid, \"$want\""
+  else fail "hostile request ($kind): $(echo "$out" | head -c 400)"; fi
+done
+grep -q "refused a call from node poker" "$TMP/b1.log" && pass "b1 logged the refusals naming the sender" || fail "b1 log lacks the refusal"
+out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:ping 2>"$TMP/call.err")
+[ "$out" = '"pong"' ] && pass "b1 serves after the hostile requests" || fail "after hostile requests: $out"
 
 # Kill -9 node B while a call holds it: the caller gets Unavailable (node lost, ~3 s) or
 # Timeout by its 8 s deadline; nothing hangs.
@@ -93,7 +108,7 @@ echo "$out" | grep -q "NotFound" && pass "b1 gone: b:add is NotFound" || fail "a
 # Restart it: routing recovers.
 start_node b1 node_b --threads 1
 out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:add 2 3 2>"$TMP/call.err")
-[ "$out" = "5" ] && pass "b1 restarted: b:add → 5 again" || fail "after the restart: $out"
+[ "$out" = "5" ] && pass "b1 restarted: b:add → 5 again" || fail "after the restart: $out $(cat "$TMP/call.err")"
 grep -q "node b1 restarted\|node b1 lost" "$TMP/c1.log" && pass "c1 noticed b1's loss" || fail "c1 log: $(cat "$TMP/c1.log")"
 
 # Stop the NATS server while a client loops over local and remote calls, then start it again.
@@ -111,7 +126,7 @@ else
 fi
 # The long-running nodes reconnected and serve again.
 out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:add 20 22 2>"$TMP/call.err")
-[ "$out" = "42" ] && pass "after the NATS restart b1 serves again" || fail "after the NATS restart: $out"
+[ "$out" = "42" ] && pass "after the NATS restart b1 serves again" || fail "after the NATS restart: $out $(cat "$TMP/call.err")"
 
 # A clean stop announces the leave: peers drop b1 at once.
 kill -TERM "$PID_b1"

@@ -106,6 +106,19 @@ function M.deadline()
   return true
 end
 
+-- Regression (busy node looked absent): node B runs one worker; while it spins for 3 s, a
+-- call queued behind the spin must still be acked at once and answered after it, not fail
+-- Unavailable after the 2 s no-ack bound.
+function M.busy_node_acks()
+  local spin = funcs.new():with_options({ timeout = "3s" }):async("b:spin")
+  time.sleep("200ms")
+  local pong, e = funcs.new():with_options({ timeout = "8s" }):call("b:ping")
+  assert(pong == "pong", "queued behind a busy worker: " .. tostring(e))
+  local _, ok = spin:channel():receive()
+  assert(not ok and spin:error():kind() == errors.TIMEOUT, tostring(spin:error()))
+  return true
+end
+
 function M.error_kinds()
   -- time.sleep of a bad duration raises Invalid on node B; the kind crosses the wire
   local v, e = funcs.call("b:slow", "not a duration")
