@@ -23,3 +23,4 @@ echo
 bash "$HERE/http/run.sh" "$WIRT"
 echo
 bash "$HERE/wasi/files.sh" "$WIRT"
+bash "$HERE/cluster/run.sh" "$WIRT"

@@ -51,6 +51,10 @@ class App {
   sched::Scheduler& scheduler() { return *scheduler_; }
   const sched::FunctionTable& functions() const { return functions_; }
   sched::ProcessTable& processes() { return *processes_; }
+  const sched::Policies& policies() const { return policies_; }
+  // Where calls of ids this app does not have go (a joined cluster, src/cluster/); set right
+  // after boot, before any call.
+  void set_function_fallback(sched::FunctionFallback f) { functions_.set_fallback(std::move(f)); }
 
   // Runs the command `name` (a process entry with meta.command.name) on the terminal host with
   // string arguments; returns the exit code by the reference's rules (reference-platform §2

@@ -17,7 +17,7 @@ namespace {
 // first positional that follows the subcommand (skipping options and their values).
 std::vector<std::string> take_trailing_args(std::vector<std::string>& args) {
   static const std::vector<std::string> kWithValue = {"-a", "--app", "--threads", "--log-level", "--suite",
-                                                      "--dir", "--env"};
+                                                      "--dir", "--env", "--cluster", "--node"};
   size_t i = 0;
   while (i < args.size() && args[i] != "call" && args[i] != "run" && args[i] != "exec") {
     if (std::find(kWithValue.begin(), kWithValue.end(), args[i]) != kWithValue.end()) ++i;
@@ -63,15 +63,23 @@ int main(int argc, char** argv) {
     sub->add_option("--threads", opts.threads, "worker threads (default: number of cores)");
   };
 
+  // Commands that boot an app may join a cluster (docs/cluster.md §1).
+  auto add_cluster = [&](CLI::App* sub) {
+    sub->add_option("--cluster", opts.cluster, "join the cluster on these NATS servers")->type_name("URL[,URL...]");
+    sub->add_option("--node", opts.node, "this node's name in the cluster (default: hostname-pid)");
+  };
+
   std::string id;
   CLI::App* call = app.add_subcommand("call", "call a function; arguments are JSON when they parse, else strings");
   add_common(call);
+  add_cluster(call);
   call->add_option("id", id, "function id (ns:name)")->required();
   call->footer("Arguments after ID are passed as they are: JSON when they parse (6, \"s\", [1,2], {\"a\":1}), else strings.");
 
   std::string suite;
   CLI::App* test = app.add_subcommand("test", "run every function entry with meta.type: test");
   add_common(test);
+  add_cluster(test);
   test->add_option("--suite", suite, "only tests whose meta.suite is this");
 
   CLI::App* check = app.add_subcommand("check", "load and validate the app; list every problem");
@@ -83,6 +91,7 @@ int main(int argc, char** argv) {
   std::string run_name;
   CLI::App* run = app.add_subcommand("run", "run services until a signal, run a command (NAME ARGS...), or `run list`");
   add_common(run);
+  add_cluster(run);
   run->add_option("command", run_name, "list | NAME [ARGS...]");
 
   std::string serve_addr = "127.0.0.1:8080", serve_file;

@@ -15,6 +15,7 @@ int main(int argc, char** argv);
 struct CommonOptions {
   std::string app_dir = ".";
   int threads = 0;
+  std::string cluster, node;  // --cluster URL[,URL…] and --node NAME (run, call, test)
 };
 
 // Prints `error [Kind]: message` (or `error: message` for an unknown kind) on stderr.

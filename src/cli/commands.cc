@@ -15,6 +15,7 @@
 #include "app/app.h"
 #include "app/http_kinds.h"
 #include "cli/cli.h"
+#include "cli/cluster_join.h"
 #include "core/duration.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -59,11 +60,25 @@ core::Value parse_arg(const std::string& text) {
   return core::Value(text);
 }
 
+// Joins the cluster the flags or .wippy.yaml name (no-op when none); false after printing why.
+bool join_or_report(app::App& app, const CommonOptions& opts, ClusterRole role,
+                    std::unique_ptr<ClusterMembership>* out) {
+  auto m = join_cluster(app, opts, role);
+  if (!m) {
+    print_error(m.error());
+    return false;
+  }
+  *out = std::move(*m);
+  return true;
+}
+
 }  // namespace
 
 int cmd_call(const CommonOptions& opts, const std::string& id, const std::vector<std::string>& args) {
   auto app = boot_or_report(opts);
   if (!app) return 1;
+  std::unique_ptr<ClusterMembership> cluster;  // leaves before the app stops
+  if (!join_or_report(*app, opts, ClusterRole::Client, &cluster)) return 1;
   core::Array values;
   for (const auto& a : args) values.push_back(parse_arg(a));
   auto r = app->call(id, values);
@@ -78,6 +93,8 @@ int cmd_call(const CommonOptions& opts, const std::string& id, const std::vector
 int cmd_test(const CommonOptions& opts, const std::string& suite) {
   auto app = boot_or_report(opts);
   if (!app) return 1;
+  std::unique_ptr<ClusterMembership> cluster;
+  if (!join_or_report(*app, opts, ClusterRole::Client, &cluster)) return 1;
   std::vector<const registry::Entry*> tests;
   for (const auto& e : app->entries()) {
     if (!app::is_function_kind(e.kind)) continue;
@@ -228,6 +245,8 @@ int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
   }
   auto app = boot_or_report(opts);
   if (!app) return 1;
+  std::unique_ptr<ClusterMembership> cluster;
+  if (!join_or_report(*app, opts, args.empty() ? ClusterRole::Serve : ClusterRole::Client, &cluster)) return 1;
   if (!args.empty()) {
     std::fflush(stdout);
     return app->run_command(args[0], std::vector<std::string>(args.begin() + 1, args.end()));
@@ -245,6 +264,7 @@ int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
   booted.store(true);
   int sig = stopped.get();
   core::log_info("signal {}: shutting down", sig);
+  cluster.reset();  // a final beat: peers fail calls held here at once instead of after 3 s
   app->stop_services();
   return 0;
 }

@@ -137,7 +137,7 @@ int invoke(lua_State* L, int first, const Executor* ex, bool async) {
     push_value(L, *r);
     return 1;
   }
-  if (!rt->functions()->contains(id)) {
+  if (!rt->functions()->callable(id)) {
     return push_nil_error(L, core::not_found(fmt::format("no handler registered for target: {}", id)));
   }
   sched::CallContext ctx = caller_context(L);

@@ -1,0 +1,79 @@
+// Remote function calls over NATS (docs/cluster.md §4, §5).
+//
+// Callee side: serve() subscribes `C.call.<escaped id>` in queue group `C.call` for every id
+// given, so NATS load-balances requests among the nodes serving an id. A request is handed to
+// the scheduler and runs on a fiber exactly as a local funcs.call: the carried actor, scope,
+// context values and deadline (now + budget), the funcs.call permission check under them (the
+// callee enforces; the caller's node is not trusted to have checked), pool limits and
+// interruption as usual. It answers on the request's reply subject with an ack, then a reply.
+//
+// Caller side: call() is the FunctionTable fallback for ids not registered locally. It
+// publishes the request with a reply subject on this node's inbox and suspends the calling
+// fiber (never a worker thread) until the reply, the deadline (Timeout), a missing ack within
+// min(budget, 2 s) (Unavailable), a no-responders status (NotFound), the loss of the acking
+// node (Unavailable) or the loss of the NATS connection (Unavailable).
+//
+// Thread-safety: all members may be called from any fiber; the libnats callbacks only store a
+// result and wake a fiber, or post a fiber.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "cluster/node.h"
+#include "core/result.h"
+#include "core/value.h"
+#include "sched/call_context.h"
+#include "sched/functions.h"
+#include "sched/scheduler.h"
+#include "sched/security.h"
+
+namespace wirt::cluster {
+
+class RemoteCalls : public std::enable_shared_from_this<RemoteCalls> {
+ public:
+  // `functions` and `policies` must outlive the fibers of served calls (the app owns them and
+  // stops its scheduler after the node leaves).
+  static core::Result<std::shared_ptr<RemoteCalls>> start(std::shared_ptr<Node> node, sched::Scheduler* scheduler,
+                                                          const sched::FunctionTable* functions,
+                                                          const sched::Policies* policies);
+  ~RemoteCalls();
+
+  // Subscribes the ids this node serves (docs/cluster.md §3).
+  [[nodiscard]] core::Status serve(const std::vector<std::string>& ids);
+  // Calls `id` on a node that serves it; `callee` is the context forked for the callee.
+  core::Result<core::Value> call(const sched::CallContext& callee, const std::string& id, const core::Array& args);
+
+  struct Pending;
+
+ private:
+  RemoteCalls() = default;
+  void ack(const Message& m);
+  void handle_request(Message m);
+  void handle_response(Message m);
+  void fail_acked_by(const std::string& node, uint64_t inc, const std::string& why);
+  void fail_all(const core::Error& e);
+  // Fails (and wakes) every pending call for which failure_of gives an error.
+  void fail_where(const std::function<std::optional<core::Error>(const Pending&)>& failure_of);
+
+  std::shared_ptr<Node> node_;
+  sched::Scheduler* scheduler_ = nullptr;
+  const sched::FunctionTable* functions_ = nullptr;
+  const sched::Policies* policies_ = nullptr;
+  std::string inbox_;  // replies come to inbox_ + "." + call number
+  std::unordered_set<std::string> served_;
+
+  std::mutex mu_;
+  uint64_t next_ = 1;
+  std::unordered_map<uint64_t, std::shared_ptr<Pending>> pending_;
+};
+
+// The wire form of an error (kind, message, retryable, details) and back; the kind survives.
+core::Value error_to_value(const core::Error& e);
+core::Error error_from_value(const core::Value& v, std::string_view from);
+
+}  // namespace wirt::cluster

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Cluster acceptance (docs/cluster.md §11, issue 13): a real nats-server on 127.0.0.1 with a free
+# port and three `wirt run` nodes (B and C serve svc:*, B also b:*, A serves the client app),
+# then clients that call across them, a node killed mid-call and restarted, and the NATS server
+# stopped and started again. Usage: run.sh path/to/wirt. Exit 77 (skipped) without nats-server.
+set -uo pipefail
+WIRT=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+NATS=$(command -v nats-server || true)
+[ -z "$NATS" ] && [ -x /usr/sbin/nats-server ] && NATS=/usr/sbin/nats-server
+if [ -z "$NATS" ]; then
+  echo "SKIP: nats-server is not installed (scripts/bootstrap installs it)"
+  exit 77
+fi
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+FAILS=0
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; }
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+URL=nats://127.0.0.1:$PORT
+start_nats() {
+  "$NATS" -a 127.0.0.1 -p "$PORT" -js -sd "$TMP/js" >"$TMP/nats.log" 2>&1 &
+  NATS_PID=$!
+  PIDS+=("$NATS_PID")
+  for _ in $(seq 100); do
+    (: >/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "nats-server did not start:"; cat "$TMP/nats.log"; exit 1
+}
+# start_node NAME APPDIR [ARGS...]: a `wirt run` node; waits until it has joined and subscribed.
+start_node() {
+  local name=$1 app=$2; shift 2
+  # shellcheck disable=SC2086
+  "$WIRT" ${LOG_OPT:-} run -a "$HERE/$app" --cluster "$URL" --node "$name" "$@" >"$TMP/$name.log" 2>&1 &
+  eval "PID_$name=$!"
+  PIDS+=("$!")
+  for _ in $(seq 200); do
+    grep -q "cluster node $name joined" "$TMP/$name.log" && return 0
+    sleep 0.05
+  done
+  echo "node $name did not join:"; cat "$TMP/$name.log"; exit 1
+}
+
+start_nats
+start_node b1 node_b --threads 1
+LOG_OPT="--log-level info" start_node c1 node_c
+start_node a1 client
+pass "nats-server on $URL and nodes b1, c1, a1 joined"
+
+# Calls across nodes, load balancing, context travel, permission on the callee, not-served ids.
+if out=$(timeout 60 "$WIRT" test --cluster "$URL" -a "$HERE/client" --suite basic 2>&1); then
+  pass "client suite: $(echo "$out" | tail -1)"
+else
+  fail "client suite:"; echo "$out"
+fi
+
+# `wirt call --cluster … -a APP ID` of an entry only another node serves.
+out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:add 2 3 2>"$TMP/call.err")
+[ "$out" = "5" ] && pass "wirt call -a node_c b:add 2 3 → 5 (served by b1)" || fail "wirt call b:add: $out $(cat "$TMP/call.err")"
+out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" nobody:here 2>&1)
+echo "$out" | grep -q "error \[NotFound\]: function nobody:here is not served by any node" \
+  && pass "wirt call of an id nobody serves: NotFound" || fail "wirt call nobody:here: $out"
+# Without --cluster the same call is a local NotFound (nothing joins).
+out=$(timeout 20 "$WIRT" call -a "$HERE/node_c" b:add 2 3 2>&1)
+echo "$out" | grep -q "NotFound" && pass "without --cluster nothing is remote" || fail "local-only call: $out"
+
+# Hostile requests straight on the wire (tests/cluster/poke.py speaks NATS): each gets an
+# Invalid error reply naming the problem, and node b1 keeps serving. b1's .wippy.yaml sets
+# max_message: 64KB (the cluster: section is read; the flags override only servers and node).
+poke() { python3 "$HERE/poke.py" "$PORT" "$1" "$2" 2>&1 | tr -d '\000' ; }
+for check in "garbage|malformed MessagePack" "big|over the 65536-byte limit" \
+             "mismatch|call request names b:private on subject wirt.call.b:ping" "deep|nesting deeper than 200"; do
+  kind=${check%%|*} want=${check#*|}
+  out=$(poke wirt.call.b:ping "$kind")
+  if echo "$out" | grep -q "Invalid" && echo "$out" | grep -qF "$want"; then pass "hostile request ($kind): Invalid, \"$want\""
+  else fail "hostile request ($kind): $(echo "$out" | head -c 400)"; fi
+done
+grep -q "refused a call from node poker" "$TMP/b1.log" && pass "b1 logged the refusals naming the sender" || fail "b1 log lacks the refusal"
+out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:ping 2>"$TMP/call.err")
+[ "$out" = '"pong"' ] && pass "b1 serves after the hostile requests" || fail "after hostile requests: $out"
+
+# Kill -9 node B while a call holds it: the caller gets Unavailable (node lost, ~3 s) or
+# Timeout by its 8 s deadline; nothing hangs.
+timeout 30 "$WIRT" call --cluster "$URL" -a "$HERE/client" client:slow_call '"5s"' '"8s"' >"$TMP/slow.out" 2>&1 &
+SLOW=$!
+sleep 1
+kill -9 "$PID_b1"; wait "$PID_b1" 2>/dev/null
+wait "$SLOW"
+out=$(cat "$TMP/slow.out")
+if echo "$out" | grep -q '"kind":"Unavailable"\|"kind":"Timeout"'; then
+  ms=$(echo "$out" | python3 -c 'import json,sys; print(int(json.loads(sys.stdin.read().splitlines()[-1])["ms"]))')
+  if [ "$ms" -le 8500 ]; then pass "node b1 killed mid-call: $(echo "$out" | tail -1 | cut -c1-160)"; else fail "the call took $ms ms"; fi
+else
+  fail "kill mid-call: $out"
+fi
+out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:add 2 3 2>&1)
+echo "$out" | grep -q "NotFound" && pass "b1 gone: b:add is NotFound" || fail "after the kill: $out"
+
+# Restart it: routing recovers.
+start_node b1 node_b --threads 1
+out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:add 2 3 2>"$TMP/call.err")
+[ "$out" = "5" ] && pass "b1 restarted: b:add → 5 again" || fail "after the restart: $out $(cat "$TMP/call.err")"
+grep -q "node b1 restarted\|node b1 lost" "$TMP/c1.log" && pass "c1 noticed b1's loss" || fail "c1 log: $(cat "$TMP/c1.log")"
+
+# Stop the NATS server while a client loops over local and remote calls, then start it again.
+timeout 60 "$WIRT" test --cluster "$URL" -a "$HERE/client" --suite reconnect >"$TMP/reconnect.out" 2>&1 &
+LOOP=$!
+sleep 1.5
+kill "$NATS_PID"
+wait "$NATS_PID" 2>/dev/null
+sleep 1.5
+start_nats
+if wait "$LOOP"; then
+  pass "NATS restarted: $(grep -E '^(PASS|FAIL)' "$TMP/reconnect.out")"
+else
+  fail "reconnect:"; cat "$TMP/reconnect.out"
+fi
+# The long-running nodes reconnected and serve again.
+out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:add 20 22 2>"$TMP/call.err")
+[ "$out" = "42" ] && pass "after the NATS restart b1 serves again" || fail "after the NATS restart: $out $(cat "$TMP/call.err")"
+
+# A clean stop announces the leave: peers drop b1 at once.
+kill -TERM "$PID_b1"
+wait "$PID_b1" 2>/dev/null
+sleep 0.3
+grep -q "node b1 left the cluster" "$TMP/c1.log" && pass "b1 left cleanly" || fail "clean leave: $(tail -5 "$TMP/c1.log")"
+
+if [ "$FAILS" -ne 0 ]; then
+  echo "$FAILS cluster check(s) failed; node logs:"
+  for f in "$TMP"/*.log; do echo "== $f"; tail -20 "$f"; done
+  exit 1
+fi
+echo "all cluster checks passed"
