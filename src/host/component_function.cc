@@ -67,7 +67,6 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
   wasm::CompileOptions opts;
   opts.name = fn->id_;
   opts.tier2_sync = settings.tier2_sync;
-  fn->policies_ = settings.policies;
   std::string key = core::sha256_hex(bytes);
   if (auto hit = settings.cache->components.find(key); hit != settings.cache->components.end()) {
     // The same component in another entry (another method): decoded and compiled once.

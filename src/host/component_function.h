@@ -75,7 +75,6 @@ class ComponentFunction {
   const component::FuncSig* sig_ = nullptr;
   bool http_handler_ = false;
   bool imports_http_ = false;  // `imports:` lists wasi:http (outgoing-handler + types)
-  const sched::Policies* policies_ = nullptr;
   std::unique_ptr<InstancePool<component::ComponentInstance>> pool_;
 };
 

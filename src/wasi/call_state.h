@@ -50,12 +50,10 @@ struct CallState {
   // The wasi:filesystem error-code of those that are file I/O errors (filesystem-error-code).
   std::map<uint32_t, std::string> error_codes;
   uint32_t next_rep = 3;
-  // The app's security policies (null: no app, everything allowed), for checks of host
-  // capabilities such as outgoing HTTP (http_client.request).
-  const sched::Policies* policies = nullptr;
   // The request being served when the call is a wasi:http/incoming-handler#handle (else null).
   HttpState* http = nullptr;
-  // The app's policies for the platform permission checks of host imports (null: no checks).
+  // The app's policies for the platform permission checks of host imports — wasi:sockets
+  // (socket.*), outgoing HTTP (http_client.*) — null: no app, no checks.
   const sched::Policies* policies = nullptr;
   // wasi:sockets state (wasi/sockets.h): the call's sockets, closed when the call ends.
   std::shared_ptr<sockets::State> sockets;
