@@ -21,3 +21,5 @@ bash "$HERE/components/run.sh" "$WIRT"
 if [ -x "$HERE/wasm/run.sh" ]; then bash "$HERE/wasm/run.sh" "$WIRT"; fi
 echo
 bash "$HERE/http/run.sh" "$WIRT"
+echo
+bash "$HERE/http/client.sh" "$WIRT"
