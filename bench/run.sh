@@ -24,3 +24,4 @@ bash "$HERE/http/run.sh" "$WIRT"
 echo
 bash "$HERE/wasi/files.sh" "$WIRT"
 bash "$HERE/cluster/run.sh" "$WIRT"
+bash "$HERE/http/client.sh" "$WIRT"
