@@ -9,6 +9,7 @@
 //   wasi:cli     environment (get-environment, get-arguments, initial-cwd), exit (exit),
 //                stdin/stdout/stderr (get-*), terminal-* (not a terminal: none)
 //   wasi:random  random, insecure, insecure-seed
+//   wasi:filesystem  types, preopens (filesystem_types.h: the mounts, confined by the kernel)
 // stdout/stderr go to the log line by line (GuestEnv). State lives in wasi::CallState, reached
 // through HostCall::user_data.
 #pragma once
@@ -20,7 +21,8 @@
 
 namespace wirt::wasi {
 
-// The groups wirt serves ("wasi:io", "wasi:poll", "wasi:clocks", "wasi:cli", "wasi:random").
+// The groups wirt serves ("wasi:io", "wasi:poll", "wasi:clocks", "wasi:cli", "wasi:random",
+// "wasi:filesystem").
 bool is_preview2_group(const std::string& group);
 // Adds the host functions of the enabled groups (names as in `imports:`; unknown ones ignored).
 void define_preview2(component::HostImports& imports, const std::vector<std::string>& groups);
