@@ -8,6 +8,7 @@
 #include "app/lua_kinds.h"
 #include "app/wasm_kinds.h"
 #include "core/log.h"
+#include "registry/config_number.h"
 #include "registry/topo.h"
 #include "wasi/guest_env.h"
 #include "wasm/instance.h"
@@ -91,6 +92,9 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
     } else {
       // Kinds without a handler are stored, as the reference does (reference-platform §1.1).
       core::log_debug("entry {}: kind {} has no handler; stored only", e->id.str(), e->kind);
+    }
+    if (const core::Value* type = e->meta.find("type"); st && type && type->is_string() && type->as_string() == "test") {
+      if (auto t = registry::test_timeout(e->meta); !t) st = std::move(t).error();
     }
     if (!st) reject(*e, st.error());
   }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "registry/config_number.h"
+
 namespace wirt::app {
 
 namespace {
@@ -46,12 +48,12 @@ core::Status LuaKinds::add(const registry::Entry& entry) {
       unit.imports.emplace_back(alias, id.str());
     }
   }
-  if (const core::Value* limits = entry.data.find("limits"); limits && limits->is_map()) {
-    if (const core::Value* mb = limits->find("max_memory_mb"); mb && !mb->is_nil()) {
-      if (!mb->is_int() || mb->as_int() < 1 || mb->as_int() > 4096)
-        return core::invalid("limits.max_memory_mb: must be an integer between 1 and 4096");
-      unit.memory_limit = size_t(mb->as_int()) << 20;
-    }
+  if (const core::Value* limits = entry.data.find("limits"); limits && !limits->is_nil()) {
+    if (!limits->is_map()) return core::invalid(fmt::format("limits: must be a map, got {}", limits->type_name()));
+    // registry/config_number.h: integral and in range, never truncated.
+    auto mb = registry::checked_int(limits->find("max_memory_mb"), "limits.max_memory_mb", 1, 4096);
+    if (!mb) return std::move(mb).error();
+    if (*mb) unit.memory_limit = size_t(**mb) << 20;
   }
   WIRT_TRY(runtime_->add(std::move(unit)));
   std::string id = entry.id.str();

@@ -19,6 +19,7 @@
 #include "core/duration.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "registry/config_number.h"
 
 namespace wirt::cli {
 
@@ -113,10 +114,9 @@ int cmd_test(const CommonOptions& opts, const std::string& suite) {
   for (const auto* t : tests) {
     sched::CallContext ctx;
     // A test that hangs must not hang the run: meta.timeout (default 60s) bounds it.
-    core::Nanos limit = std::chrono::seconds(60);
-    if (const core::Value* to = t->meta.find("timeout"); to && to->is_string()) {
-      if (auto d = core::parse_duration(to->as_string())) limit = *d;
-    }
+    // (checked at boot: registry::test_timeout)
+    auto checked = registry::test_timeout(t->meta);
+    core::Nanos limit = checked ? *checked : std::chrono::seconds(60);
     ctx.deadline = sched::CallContext::Clock::now() + limit;
     auto start = std::chrono::steady_clock::now();
     // Every wait and loop ends at the deadline; should something still not return (a bug, or

@@ -122,6 +122,10 @@ core::Result<TypePtr> Decoder::valtype(BinaryReader& r) {
   if (!def) return def.error();
   if ((*def)->kind != TypeDef::Kind::Value)
     return r.error_at(at, "a value type", fmt::format("type {} which is a {}", *idx, type_kind_name((*def)->kind)));
+  // Types refer to earlier types by index, so a chain of 10,000 list<previous> nests 10,000 deep
+  // without any recursion here — but lifting such a value would recurse that deep on a fiber.
+  if ((*def)->value->depth >= kMaxTypeDepth)
+    return r.error_at(at, "a value type", fmt::format("types nested deeper than {} levels", kMaxTypeDepth));
   return (*def)->value;
 }
 

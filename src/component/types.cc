@@ -134,8 +134,23 @@ void compute_layout(Type& t) {
   }
 }
 
+uint32_t nesting_depth(const Type& t) {
+  uint32_t deepest = 0;
+  auto see = [&](const TypePtr& p) {
+    if (p) deepest = std::max(deepest, p->depth);
+  };
+  see(t.elem);
+  see(t.ok);
+  see(t.err);
+  for (const auto& f : t.fields) see(f.type);
+  for (const auto& e : t.elems) see(e);
+  for (const auto& c : t.cases) see(c.type);
+  return deepest + 1;
+}
+
 TypePtr finish(Type t) {
   compute_layout(t);
+  t.depth = nesting_depth(t);
   return std::make_shared<const Type>(std::move(t));
 }
 

@@ -67,6 +67,10 @@ class Type {
   // False for Resource, Unresolved, async types and anything containing them (except own/borrow
   // of a resource, which are i32 handles).
   bool abi_ready = true;
+  // Nesting levels (a primitive is 1, list<u8> 2, …), filled by the factories. Producers (the WIT
+  // resolver, the binary decoder) refuse types deeper than kMaxTypeDepth, so the recursive
+  // lifting, lowering and printing never recurse deeper than that (issue 9 item 2).
+  uint32_t depth = 1;
 
   bool is_integer() const { return kind >= TypeKind::S8 && kind <= TypeKind::U64; }
   bool is_handle() const { return kind == TypeKind::Own || kind == TypeKind::Borrow; }
@@ -75,6 +79,9 @@ class Type {
   // Like to_wit() but expands named types one level ("record point { x: s32, y: s32 }").
   std::string describe() const;
 };
+
+// The deepest type a component or a `wit:` text may declare, as deep as WIT text may nest.
+inline constexpr uint32_t kMaxTypeDepth = 100;
 
 // ---- factories (each returns a new immutable Type with its layout computed) ----
 TypePtr primitive(TypeKind kind);  // Bool..String, ErrorContext; shared singletons

@@ -582,7 +582,7 @@ class Parser {
     return e;
   }
 
-  static constexpr int kMaxTypeDepth = 100;
+  static constexpr int kMaxTypeDepth = int(component::kMaxTypeDepth);  // types.h
   std::vector<Token> toks_;
   size_t pos_ = 0;
   int depth_ = 0;

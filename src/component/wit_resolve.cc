@@ -50,14 +50,27 @@ class Scope {
     auto it = decls_.find(name);
     if (it == decls_.end()) fail(at, fmt::format("unknown type '{}' in {}", name, what_));
     if (busy_.count(name)) fail(at, fmt::format("type '{}' refers to itself (recursive types are not allowed in WIT)", name));
+    // Named types resolve recursively (a use before the declaration): a chain of 100,000 aliases
+    // would recurse that deep, so the chain is bounded like the nesting.
+    if (busy_.size() >= kMaxTypeDepth)
+      fail(at, fmt::format("type '{}': types nested deeper than {} levels", name, kMaxTypeDepth));
     busy_.insert(name);
-    TypePtr t = build(*it->second);
+    TypePtr t = capped(build(*it->second), at);
     busy_.erase(name);
     done_[name] = t;
     return t;
   }
 
-  TypePtr resolve(const TypeExpr& e) {
+  // `t`, unless it nests deeper than kMaxTypeDepth (through named types, which the parser's
+  // depth guard does not see): lifting its values would recurse that deep.
+  static TypePtr capped(TypePtr t, Pos at) {
+    if (t && t->depth > kMaxTypeDepth) fail(at, fmt::format("types nested deeper than {} levels", kMaxTypeDepth));
+    return t;
+  }
+
+  TypePtr resolve(const TypeExpr& e) { return capped(resolve_unchecked(e), e.pos); }
+
+  TypePtr resolve_unchecked(const TypeExpr& e) {
     switch (e.tag) {
       case TypeExpr::Tag::Prim: return e.prim;
       case TypeExpr::Tag::Named: {

@@ -2,6 +2,54 @@
 
 namespace wirt::core {
 
+namespace {
+
+bool is_nonempty_container(const Value& v) {
+  return (v.is_array() && !v.as_array().empty()) || (v.is_map() && !v.as_map().empty());
+}
+
+}  // namespace
+
+bool Value::has_nested() const {
+  if (const auto* a = std::get_if<Array>(&v_)) {
+    for (const Value& e : *a)
+      if (is_nonempty_container(e)) return true;
+  } else if (const auto* m = std::get_if<Map>(&v_)) {
+    for (const auto& kv : *m)
+      if (is_nonempty_container(kv.second)) return true;
+  }
+  return false;
+}
+
+void Value::detach_nested(std::vector<Value>& out) {
+  auto take = [&out](Value& e) {
+    if (is_nonempty_container(e)) {
+      out.push_back(std::move(e));
+      e = Value();
+    }
+  };
+  if (auto* a = std::get_if<Array>(&v_)) {
+    for (Value& e : *a) take(e);
+  } else if (auto* m = std::get_if<Map>(&v_)) {
+    for (auto& kv : *m) take(kv.second);
+  }
+}
+
+// A worklist instead of the recursion std::variant/std::vector would do: every container
+// reached is emptied of nested containers before it is freed, so each destructor frees only
+// scalars and empty containers and the stack depth stays constant. A flat container (the
+// common case) takes the first return and allocates nothing.
+Value::~Value() {
+  if (!has_nested()) return;
+  std::vector<Value> pending;
+  detach_nested(pending);
+  while (!pending.empty()) {
+    Value next = std::move(pending.back());
+    pending.pop_back();
+    next.detach_nested(pending);
+  }
+}
+
 const char* Value::type_name() const {
   switch (type()) {
     case Type::Nil: return "nil";

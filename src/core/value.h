@@ -46,6 +46,15 @@ class Value {
   Value(Array a) : v_(std::move(a)) {}
   Value(Map m) : v_(std::move(m)) {}
 
+  // Destruction is iterative (value.cc): a Value nested a million levels deep — which no
+  // producer should build (core/nesting.h), but C++ code can — must not overflow the host
+  // stack (a 2 MiB fiber stack) when it is freed. Copies and moves are the usual ones.
+  ~Value();
+  Value(const Value&) = default;
+  Value(Value&&) noexcept = default;
+  Value& operator=(const Value&) = default;
+  Value& operator=(Value&&) noexcept = default;
+
   static Value array() { return Value(Array{}); }
   static Value map() { return Value(Map{}); }
 
@@ -95,6 +104,11 @@ class Value {
   bool operator==(const Value& other) const { return v_ == other.v_; }
 
  private:
+  // Moves every non-empty array or map child of this array/map into `out`, leaving nil.
+  void detach_nested(std::vector<Value>& out);
+  // True when an array/map child of this array/map is itself a non-empty array or map.
+  bool has_nested() const;
+
   std::variant<std::monostate, bool, int64_t, double, std::string, Bytes, Array, Map> v_;
 };
 

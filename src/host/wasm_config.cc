@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include "core/open_beneath.h"
 #include "core/sha256.h"
+#include "registry/config_number.h"
 
 namespace wirt::host {
 
@@ -31,17 +32,15 @@ struct Reader {
     if (problem.empty()) problem = fmt::format("{}: expected a string, got {}", key, v->type_name());
     return "";
   }
-  int64_t num(const core::Value& m, const char* key) {
-    const core::Value* v = m.find(key);
-    if (!v || v->is_nil()) return 0;
-    if (v->is_int()) return v->as_int();
-    // Range-checked before the cast (casting 1e30 to int64 is undefined behaviour).
-    if (v->is_float() && v->as_float() >= -9.0e18 && v->as_float() <= 9.0e18 &&
-        v->as_float() == static_cast<double>(static_cast<int64_t>(v->as_float()))) {
-      return static_cast<int64_t>(v->as_float());
+  // An integer field at `path` within [min, max] (registry/config_number.h); 0 when absent.
+  int64_t num(const core::Value& m, const char* key, std::string_view path, int64_t min = registry::kNoMin,
+              int64_t max = registry::kNoMax) {
+    auto n = registry::checked_int(m.find(key), path, min, max);
+    if (!n) {
+      if (problem.empty()) problem = n.error().message();
+      return 0;
     }
-    if (problem.empty()) problem = fmt::format("{}: expected an integer, got {}", key, v->type_name());
-    return 0;
+    return n->value_or(0);
   }
   bool flag(const core::Value& m, const char* key) {
     const core::Value* v = m.find(key);
@@ -136,16 +135,19 @@ core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry) {
   }
   const core::Value& pool = r.sub(d, "pool");
   c.pool.type = r.str(pool, "type");
-  c.pool.size = r.num(pool, "size");
-  c.pool.workers = r.num(pool, "workers");
-  c.pool.buffer = r.num(pool, "buffer");
-  c.pool.max_size = r.num(pool, "max_size");
+  // Negative pool values get the reference's message below; only the upper bound is checked here.
+  c.pool.size = r.num(pool, "size", "pool.size", registry::kNoMin, kMaxPoolSize);
+  c.pool.workers = r.num(pool, "workers", "pool.workers", registry::kNoMin, kMaxPoolSize);
+  c.pool.buffer = r.num(pool, "buffer", "pool.buffer", registry::kNoMin, kMaxPoolSize);
+  c.pool.max_size = r.num(pool, "max_size", "pool.max_size", registry::kNoMin, kMaxPoolSize);
   c.pool.warm_start = r.flag(pool, "warm_start");
   c.pool.worker_class = r.str(pool, "worker_class");
   const core::Value& limits = r.sub(d, "limits");
-  c.max_execution_ms = r.num(limits, "max_execution_ms");
-  c.max_memory_mb = r.num(limits, "max_memory_mb");
-  c.max_output_mb = r.num(limits, "max_output_mb");
+  // Range-checked because the engine keeps them in 32 bits: 4294967296 ms used to wrap to 0
+  // (no limit at all).
+  c.max_execution_ms = r.num(limits, "max_execution_ms", "limits.max_execution_ms", 0, kMaxExecutionMs);
+  c.max_memory_mb = r.num(limits, "max_memory_mb", "limits.max_memory_mb", 0, 4096);
+  c.max_output_mb = r.num(limits, "max_output_mb", "limits.max_output_mb", 0, 1024);
 
   auto fail = [&](const std::string& msg) {
     return core::invalid(fmt::format("failed to unpack {} config: invalid configuration: {}", entry.kind, msg));
@@ -186,14 +188,6 @@ core::Result<WasmConfig> parse_wasm_config(const registry::Entry& entry) {
   bool flex = p.workers == 0 && (p.size == 0 || p.max_size > 0);
   if (!flex && p.size <= 0) return fail("pool.size must be greater than 0 for non-flex pools");
   if (!p.worker_class.empty() && p.worker_class != "wasm") return fail("invalid pool.worker_class (only \"wasm\")");
-  // Range-checked here because the engine keeps them in 32 bits: 4294967296 ms used to wrap to 0
-  // (no limit at all).
-  if (c.max_execution_ms < 0 || c.max_execution_ms > kMaxExecutionMs)
-    return fail(fmt::format("limits.max_execution_ms must be between 0 and {}", kMaxExecutionMs));
-  if (c.max_output_mb < 0 || c.max_output_mb > 1024) return fail("limits.max_output_mb must be between 0 and 1024");
-  if (p.size > kMaxPoolSize || p.workers > kMaxPoolSize || p.buffer > kMaxPoolSize || p.max_size > kMaxPoolSize)
-    return fail(fmt::format("pool values must be at most {}", kMaxPoolSize));
-  if (c.max_memory_mb < 0 || c.max_memory_mb > 4096) return fail("limits.max_memory_mb must be between 0 and 4096");
   if (!c.wasi.cwd.empty() && c.wasi.cwd[0] != '/') return fail("wasi.cwd must be absolute");
   std::set<std::string> env_names;
   for (const auto& e : c.wasi.env) {

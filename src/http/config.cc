@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "registry/config_number.h"
+
 namespace wirt::http {
 
 namespace {
@@ -44,31 +46,26 @@ struct Fields {
     return *v;
   }
   // A Go duration string ("5s"); `dflt` when absent; negative values are refused as the
-  // reference does ("read timeout must be non-negative").
-  core::Nanos duration(const core::Value& m, std::string_view key, std::string_view field, std::string_view name,
-                       core::Nanos dflt) {
-    const core::Value* v = get(m, key);
-    if (!v) return dflt;
-    if (!v->is_string()) {
-      fail(field, "must be a duration string such as \"30s\"");
-      return dflt;
-    }
-    auto d = core::parse_duration(v->as_string());
+  // reference does ("read timeout must be non-negative"); past a day is surely a mistake.
+  core::Nanos duration(const core::Value& m, std::string_view key, std::string_view field, core::Nanos dflt) {
+    auto d = registry::checked_duration(get(m, key), field, core::Nanos(0), std::chrono::hours(24));
     if (!d) {
-      fail(field, fmt::format("invalid {}: {}", name, d.error().message()));
+      fail(d.error().message());
       return dflt;
     }
-    if (d->count() < 0) fail(field, fmt::format("{} must be non-negative", name));
-    return *d;
+    return d->value_or(dflt);
   }
+  // A positive number of bytes (registry/config_number.h: integral, no wrap).
   uint64_t size(const core::Value& m, std::string_view key, std::string_view field, uint64_t dflt) {
-    const core::Value* v = get(m, key);
-    if (!v) return dflt;
-    if (!v->is_int() || v->as_int() <= 0) {
-      fail(field, "must be a positive number of bytes");
+    auto n = registry::checked_int(get(m, key), field, 1, registry::kNoMax);
+    if (!n) {
+      fail(n.error().message());
       return dflt;
     }
-    return static_cast<uint64_t>(v->as_int());
+    return n->has_value() ? static_cast<uint64_t>(**n) : dflt;
+  }
+  void fail(std::string message) {
+    if (problem.empty()) problem = std::move(message);
   }
   void fail(std::string_view field, std::string_view why) {
     if (problem.empty()) problem = fmt::format("{}: {}", field, why);
@@ -108,16 +105,16 @@ core::Result<ServiceConfig> parse_service(const registry::Entry& entry) {
   std::string addr = f.str(d, "addr", "addr");
   c.network = f.str(d, "network", "network");
   const core::Value& timeouts = f.sub(d, "timeouts", "timeouts");
-  c.read_timeout = f.duration(timeouts, "read", "timeouts.read", "read timeout", c.read_timeout);
-  c.write_timeout = f.duration(timeouts, "write", "timeouts.write", "write timeout", c.write_timeout);
-  c.idle_timeout = f.duration(timeouts, "idle", "timeouts.idle", "idle timeout", c.idle_timeout);
+  c.read_timeout = f.duration(timeouts, "read", "timeouts.read", c.read_timeout);
+  c.write_timeout = f.duration(timeouts, "write", "timeouts.write", c.write_timeout);
+  c.idle_timeout = f.duration(timeouts, "idle", "timeouts.idle", c.idle_timeout);
   const core::Value& tls = f.sub(d, "tls", "tls");
   std::string mode = f.str(tls, "mode", "tls.mode");
   c.tls_cert = f.str(tls, "cert", "tls.cert");
   c.tls_key = f.str(tls, "key", "tls.key");
   const core::Value& lifecycle = f.sub(d, "lifecycle", "lifecycle");
   c.auto_start = f.flag(lifecycle, "auto_start", "lifecycle.auto_start");
-  c.drain_timeout = f.duration(lifecycle, "stop_timeout", "lifecycle.stop_timeout", "stop timeout", c.drain_timeout);
+  c.drain_timeout = f.duration(lifecycle, "stop_timeout", "lifecycle.stop_timeout", c.drain_timeout);
   const core::Value& security = f.sub(lifecycle, "security", "lifecycle.security");
   if (const core::Value* actor = f.get(security, "actor")) {
     std::string id = f.str(*actor, "id", "lifecycle.security.actor.id");

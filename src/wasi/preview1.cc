@@ -1,7 +1,5 @@
 #include "wasi/preview1.h"
 
-#include <sys/random.h>
-
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -10,6 +8,7 @@
 #include "wasi/guest_env.h"
 #include "wasi/preview1_abi.h"
 #include "wasi/preview1_fs.h"
+#include "wasi/random.h"
 #include "wasm/runtime.h"
 
 namespace wirt::wasi {
@@ -126,11 +125,7 @@ const std::vector<Def>& defs() {
            r[0] = kFault;
            return {};
          }
-         for (uint32_t done = 0; done < n;) {
-           ssize_t got = getrandom(m.base + p + done, n - done, 0);
-           if (got <= 0) continue;
-           done += static_cast<uint32_t>(got);
-         }
+         WIRT_TRY(fill_random(m.base + p, n, 0));  // inside the guest's memory: bounded by it
          r[0] = kSuccess;
          return {};
        }},

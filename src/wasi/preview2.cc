@@ -1,7 +1,5 @@
 #include "wasi/preview2.h"
 
-#include <sys/random.h>
-
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -11,6 +9,7 @@
 #include "wasi/call_state.h"
 #include "wasi/filesystem_types.h"
 #include "wasi/sockets.h"
+#include "wasi/random.h"
 #include "wasi/try_let.h"
 
 namespace wirt::wasi {
@@ -58,19 +57,9 @@ core::Status wait_until(CallState& st, int64_t deadline_ns) {
   return {};
 }
 
-std::string random_bytes(uint64_t n) {
-  std::string out(static_cast<size_t>(std::min<uint64_t>(n, 1u << 26)), '\0');
-  for (size_t done = 0; done < out.size();) {
-    ssize_t got = getrandom(out.data() + done, out.size() - done, 0);
-    if (got > 0) done += static_cast<size_t>(got);
-  }
-  return out;
-}
-
 uint64_t random_u64() {
-  uint64_t v;
-  std::string b = random_bytes(8);
-  std::memcpy(&v, b.data(), 8);
+  uint64_t v = 0;
+  (void)fill_random(reinterpret_cast<uint8_t*>(&v), sizeof v, 0);  // 8 bytes: no deadline to miss
   return v;
 }
 
@@ -171,8 +160,11 @@ void define_random(component::HostImports& imports) {
   for (const char* iface : {"wasi:random/random@0.2.0", "wasi:random/insecure@0.2.0"}) {
     bool secure = std::string_view(iface).find("insecure") == std::string_view::npos;
     add(imports, iface, secure ? "get-random-bytes" : "get-insecure-random-bytes",
-        [](HostCall&, const core::Array& a) -> core::Result<Value> {
-          return Value(core::Bytes{random_bytes(static_cast<uint64_t>(a[0].as_int()))});
+        [](HostCall& c, const core::Array& a) -> core::Result<Value> {
+          // (a u64 past 2^63-1 already trapped while lifting: a[0] is non-negative)
+          WIRT_TRY_LET(bytes, random_result(c.instance, static_cast<uint64_t>(a[0].as_int()), state(c).deadline_ns,
+                                            c.function.name));
+          return Value(core::Bytes{std::move(bytes)});
         });
     add(imports, iface, secure ? "get-random-u64" : "get-insecure-random-u64",
         [](HostCall&, const core::Array&) -> core::Result<Value> { return as_u64(random_u64()); });

@@ -124,7 +124,7 @@ namespace: bad
 entries:
   - {name: f, kind: function.wat, source: '(module (func (export "f")))', method: f, limits: {max_execution_ms: 4294967296}}
 EOF2
-check max_execution_ms_2pow32_is_rejected_not_truncated 1 '' 'limits.max_execution_ms must be between 0 and 86400000' -- "$WIRT" check -a "$HOSTILE/exec_ms_2pow32"
+check max_execution_ms_2pow32_is_rejected_not_truncated 1 '' 'limits.max_execution_ms must be an integer between 0 and 86400000, got 4294967296' -- "$WIRT" check -a "$HOSTILE/exec_ms_2pow32"
 mkapp lua_top_loop <<'EOF2'
 version: "1.0"
 namespace: bad

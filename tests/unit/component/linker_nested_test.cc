@@ -146,6 +146,36 @@ TEST(BinaryDecoderErrors, NestedTypesAreBounded) {
   EXPECT_NE(decode_error(c).find("a tuple too large"), std::string::npos) << decode_error(c);
 }
 
+// Issue 9 item 2: types refer to earlier types by index, so 10,000 definitions of
+// list<previous> nest 10,000 deep without any recursion in the decoder — but lifting, lowering
+// or printing such a value recursed once per level. Refused at kMaxTypeDepth (100).
+TEST(BinaryDecoderErrors, TypeChainsNestNoDeeperThanTheLimit) {
+  auto s33 = [](Bytes& b, int64_t v) {  // signed LEB128
+    for (;;) {
+      uint8_t byte = v & 0x7f;
+      v >>= 7;
+      bool done = (v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40));
+      b.u8(done ? byte : byte | 0x80);
+      if (done) return;
+    }
+  };
+  auto chain = [&](uint32_t n) {
+    Bytes defs;
+    defs.raw({0x70, 0x7d});  // type 0 = list<u8>
+    for (uint32_t i = 1; i < n; i++) {
+      defs.u8(0x70);  // type i = list<type i-1>
+      s33(defs, i - 1);
+    }
+    return component_preamble().section(7, Bytes().vec(n, defs));
+  };
+  for (uint32_t n : {101u, 10000u}) {
+    std::string err = decode_error(chain(n));
+    EXPECT_NE(err.find("types nested deeper than 100 levels"), std::string::npos) << n << ": " << err;
+  }
+  // 99 definitions: the last, type 98, nests 100 levels (u8 counts as one) and is accepted.
+  EXPECT_EQ(decode_error(chain(99)), "(decoded)");
+}
+
 TEST(BinaryDecoderErrors, TypesConvert) {
   // type 0 = record {a: u8, b: string}; 1 = list<0>; 2 = variant {x(u32), y}; 3 = func(p: 1) -> result<2, string>
   Bytes c = component_preamble().section(

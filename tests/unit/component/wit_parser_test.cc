@@ -284,3 +284,36 @@ TEST(WitPackage, FixtureDetails) {
   EXPECT_EQ(calc->worlds[0].imports.size(), 11u);
   EXPECT_EQ(calc->worlds[0].find_export_func("process-with-log")->to_wit(), "func(a: u32, b: u32, msg: string) -> u32");
 }
+
+// Issue 9 item 2: WIT text from an entry's `wit:` nests types by recursion in the parser; a
+// 100,000-deep list<…> (or option/tuple/result) is an Invalid error naming the limit, not a
+// stack overflow.
+TEST(WitFunctions, DeeplyNestedTypesAreInvalidNotACrash) {
+  for (std::string open : {"list<", "option<", "tuple<", "result<"}) {
+    std::string type;
+    for (int i = 0; i < 100000; ++i) type += open;
+    type += "u8";
+    type += std::string(100000, '>');
+    expect_functions_error("f: func(x: " + type + ");", "", "type nested deeper than 100 levels");
+  }
+  std::string ok = "f: func(x: ";
+  for (int i = 0; i < 50; ++i) ok += "list<";
+  ok += "u8" + std::string(50, '>') + ");";
+  EXPECT_TRUE(parse_wit_functions(ok).ok());
+}
+
+// Named types nest without the parser's depth guard seeing it: `type a1 = list<a0>` 10,000
+// times gave a type 10,000 deep (lifting recursed that deep), and the same chain written
+// last-first made the resolver itself recurse 100,000 deep.
+TEST(WitFunctions, DeepTypeChainsThroughNamesAreInvalidNotACrash) {
+  std::string forward = "type a0 = list<u8>;\n";
+  for (int i = 1; i < 10000; ++i) forward += "type a" + std::to_string(i) + " = list<a" + std::to_string(i - 1) + ">;\n";
+  expect_functions_error(forward + "f: func(x: a9999);", "", "types nested deeper than 100 levels");
+  std::string backward;
+  for (int i = 100000; i > 0; --i) backward += "type b" + std::to_string(i) + " = b" + std::to_string(i - 1) + ";\n";
+  backward += "type b0 = u8;\n";
+  expect_functions_error(backward + "f: func(x: b100000);", "", "types nested deeper than 100 levels");
+  std::string ok = "type c0 = list<u8>;\n";
+  for (int i = 1; i < 50; ++i) ok += "type c" + std::to_string(i) + " = list<c" + std::to_string(i - 1) + ">;\n";
+  EXPECT_TRUE(parse_wit_functions(ok + "f: func(x: c49);").ok());
+}

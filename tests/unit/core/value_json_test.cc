@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include "core/duration.h"
 #include "core/json.h"
@@ -142,5 +143,37 @@ TEST(Json, NumberOutOfRangeIsAnErrorNotACrash) {
     ASSERT_FALSE(r.ok()) << text;
     EXPECT_EQ(r.error().kind(), ErrorKind::Invalid) << text;
     EXPECT_NE(r.error().message().find("invalid JSON"), std::string::npos) << r.error().message();
+  }
+}
+
+// Destroying a deeply nested Value recursed once per level (std::variant → std::vector →
+// ~Value) and overflowed the host stack; producers cap nesting (core/nesting.h), but freeing
+// must not depend on that. A million levels of arrays, of maps and of both, each freed on a
+// thread with a 256 KiB stack (smaller than a fiber's).
+TEST(Value, DestroyingADeeplyNestedValueDoesNotRecurse) {
+  using wirt::core::Value;
+  for (int shape = 0; shape < 3; ++shape) {
+    Value v("leaf");
+    for (int i = 0; i < 1'000'000; ++i) {
+      bool map = shape == 1 || (shape == 2 && i % 2 == 0);
+      Value outer = map ? Value::map() : Value::array();
+      if (map) {
+        outer.set("k", std::move(v));
+        outer.set("n", Value(i));
+      } else {
+        outer.as_array().push_back(std::move(v));
+        outer.as_array().push_back(Value::array());  // an empty sibling container
+      }
+      v = std::move(outer);
+    }
+    struct Job { Value v; } job{std::move(v)};
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_t t;
+    ASSERT_EQ(pthread_create(&t, &attr, [](void* p) -> void* { static_cast<Job*>(p)->v = Value(); return nullptr; }, &job), 0);
+    pthread_join(t, nullptr);
+    pthread_attr_destroy(&attr);
+    EXPECT_TRUE(job.v.is_nil());
   }
 }

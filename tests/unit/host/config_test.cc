@@ -45,15 +45,6 @@ TEST(WasmConfig, ValidationMessagesFollowTheReferenceOrder) {
   EXPECT_EQ(config_error(wat, "{" + base + R"(,"pool":{"type":"huge"}})"), inner("invalid pool type"));
   EXPECT_EQ(config_error(wat, "{" + base + R"(,"pool":{"type":"inline","workers":2}})"),
             inner("pool.size must be greater than 0 for non-flex pools"));
-  EXPECT_EQ(config_error(wat, "{" + base + R"(,"limits":{"max_execution_ms":-5}})"),
-            inner("limits.max_execution_ms must be between 0 and 86400000"));
-  // Regression: 4294967296 ms was truncated to 32 bits, i.e. 0 = no limit at all.
-  EXPECT_EQ(config_error(wat, "{" + base + R"(,"limits":{"max_execution_ms":4294967296}})"),
-            inner("limits.max_execution_ms must be between 0 and 86400000"));
-  EXPECT_EQ(config_error(wat, "{" + base + R"(,"limits":{"max_output_mb":2000}})"),
-            inner("limits.max_output_mb must be between 0 and 1024"));
-  EXPECT_EQ(config_error(wat, "{" + base + R"(,"pool":{"max_size":1e12}})"), inner("pool values must be at most 100000"));
-  EXPECT_NE(config_error(wat, "{" + base + R"(,"limits":{"max_memory_mb":1e300}})"), "");
   EXPECT_EQ(config_error(wat, "{" + base + R"(,"wasi":{"cwd":"rel"}})"), inner("wasi.cwd must be absolute"));
   EXPECT_EQ(config_error(wat, "{" + base + R"(,"wasi":{"env":[{"id":"a:x","name":"A"},{"id":"a:y","name":" A "}]}})"),
             inner("wasi.env[].name must be unique"));
@@ -65,6 +56,50 @@ TEST(WasmConfig, ValidationMessagesFollowTheReferenceOrder) {
   EXPECT_NE(config_error(wat, "{" + base + R"(,"pool":"big"})").find("failed to unpack wasm config: pool: expected a map"),
             std::string::npos);
   EXPECT_EQ(config_error(wat, "{" + base + R"(,"pool":{"type":"static"},"transport":"wasi-http"})"), "");
+}
+
+// Issue 9 item 6: numeric fields of function.wasm/wat (and process.wasm, which shares the
+// parser) are range-checked through registry::checked_int, never truncated or wrapped.
+TEST(WasmConfig, NumericFieldsAreRangeCheckedNotTruncated) {
+  const std::string base = R"({"source":"module-text","method":"f",)";
+  auto unpack = [](const std::string& m) {
+    return "failed to unpack function.wat config: failed to unpack wasm config: " + m;
+  };
+  // Regression: 4294967296 ms was truncated to 32 bits, i.e. 0 = no limit at all.
+  EXPECT_EQ(config_error("function.wat", base + R"("limits":{"max_execution_ms":4294967296}})"),
+            unpack("limits.max_execution_ms must be an integer between 0 and 86400000, got 4294967296"));
+  EXPECT_EQ(config_error("function.wat", base + R"("limits":{"max_execution_ms":-5}})"),
+            unpack("limits.max_execution_ms must be an integer between 0 and 86400000, got -5"));
+  EXPECT_EQ(config_error("function.wat", base + R"("limits":{"max_execution_ms":1.5}})"),
+            unpack("limits.max_execution_ms must be an integer between 0 and 86400000, got 1.5"));
+  EXPECT_EQ(config_error("function.wat", base + R"("limits":{"max_execution_ms":"1000"}})"),
+            unpack("limits.max_execution_ms must be an integer between 0 and 86400000, got \"1000\""));
+  EXPECT_EQ(config_error("function.wat", base + R"("limits":{"max_output_mb":2000}})"),
+            unpack("limits.max_output_mb must be an integer between 0 and 1024, got 2000"));
+  EXPECT_EQ(config_error("function.wat", base + R"("limits":{"max_memory_mb":1e300}})"),
+            unpack("limits.max_memory_mb must be an integer between 0 and 4096, got 1e+300"));
+  EXPECT_EQ(config_error("function.wat", base + R"("limits":{"max_memory_mb":-1}})"),
+            unpack("limits.max_memory_mb must be an integer between 0 and 4096, got -1"));
+  EXPECT_EQ(config_error("function.wat", base + R"("pool":{"max_size":1e12}})"),
+            unpack("pool.max_size must be an integer at most 100000, got 1000000000000"));
+  EXPECT_EQ(config_error("function.wat", base + R"("pool":{"workers":4294967297,"size":1}})"),
+            unpack("pool.workers must be an integer at most 100000, got 4294967297"));
+  EXPECT_EQ(config_error("function.wat", base + R"("pool":{"type":"static","size":2.5}})"),
+            unpack("pool.size must be an integer at most 100000, got 2.5"));
+  EXPECT_EQ(config_error("function.wat", base + R"("pool":{"type":"static","buffer":true,"size":1}})"),
+            unpack("pool.buffer must be an integer at most 100000, got a boolean"));
+  // Integral floats (YAML `1e3`) are integers; the bounds themselves are accepted.
+  auto ok = host::parse_wasm_config(
+      entry("function.wat", base + R"("limits":{"max_execution_ms":86400000,"max_memory_mb":4096.0,"max_output_mb":0},)"
+                                   R"("pool":{"type":"lazy","max_size":1e5}})"));
+  ASSERT_TRUE(ok.ok()) << ok.error().message();
+  EXPECT_EQ(ok->max_execution_ms, 86400000);
+  EXPECT_EQ(ok->max_memory_mb, 4096);
+  EXPECT_EQ(ok->pool.max_size, 100000);
+  // process.wasm entries go through the same parser.
+  EXPECT_NE(config_error("process.wasm", R"({"fs":"a:b","path":"/x","hash":"sha256:00","method":"f","limits":{"max_execution_ms":4294967296}})")
+                .find("limits.max_execution_ms must be an integer between 0 and 86400000"),
+            std::string::npos);
 }
 
 TEST(WasmConfig, PoolPlansFollowTheReferenceDefaults) {

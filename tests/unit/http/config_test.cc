@@ -46,13 +46,38 @@ TEST(ServiceConfig, ErrorsNameTheField) {
   EXPECT_EQ(error_of(parse_service(entry("http.service", map({{"addr", ":99999"}})))),
             "addr: \":99999\": port must be a number 0-65535");
   EXPECT_EQ(error_of(parse_service(entry("http.service", map({{"addr", ":1"}, {"timeouts", map({{"read", "-1s"}})}})))),
-            "timeouts.read: read timeout must be non-negative");
+            "timeouts.read must be a duration between 0s and 24h0m0s such as \"30s\", got \"-1s\"");
   EXPECT_EQ(error_of(parse_service(entry("http.service", map({{"addr", ":1"}, {"tls", map({{"cert", "c.pem"}})}})))),
             "tls: tls.mode=manual: cert and key must both be set");
   EXPECT_EQ(error_of(parse_service(entry("http.service", map({{"addr", ":1"}, {"limits", map({{"max_body_size", 0}})}})))),
-            "limits.max_body_size: must be a positive number of bytes");
+            "limits.max_body_size must be an integer at least 1, got 0");
   EXPECT_EQ(error_of(parse_service(entry("http.service", map({{"addr", ":1"}, {"network", "udp"}})))),
             "network: \"udp\" is not supported (tcp, tcp4 or tcp6)");
+}
+
+// Issue 9 item 6: sizes and timeouts of http.service are checked through
+// registry::checked_int / checked_duration: no wrap, no fraction, no silent default.
+TEST(ServiceConfig, NumericFieldsAreRangeCheckedNotTruncated) {
+  auto err = [](const char* group, const char* key, core::Value v) {
+    return error_of(parse_service(entry("http.service", map({{"addr", ":1"}, {group, map({{key, v}})}}))));
+  };
+  EXPECT_EQ(err("limits", "max_body_size", core::Value(-1)), "limits.max_body_size must be an integer at least 1, got -1");
+  EXPECT_EQ(err("limits", "max_body_size", core::Value(1.5)), "limits.max_body_size must be an integer at least 1, got 1.5");
+  EXPECT_EQ(err("limits", "max_header_size", core::Value("16k")),
+            "limits.max_header_size must be an integer at least 1, got \"16k\"");
+  EXPECT_EQ(err("limits", "max_header_size", core::Value(1e300)),
+            "limits.max_header_size must be an integer at least 1, got 1e+300");
+  EXPECT_EQ(err("timeouts", "idle", core::Value(30)),
+            "timeouts.idle must be a duration between 0s and 24h0m0s such as \"30s\", got 30");
+  EXPECT_EQ(err("timeouts", "write", core::Value("100000000h")),
+            "timeouts.write must be a duration between 0s and 24h0m0s such as \"30s\", got \"100000000h\"");
+  EXPECT_EQ(err("lifecycle", "stop_timeout", core::Value("soon")),
+            "lifecycle.stop_timeout must be a duration between 0s and 24h0m0s such as \"30s\", got \"soon\"");
+  auto ok = parse_service(entry("http.service", map({{"addr", ":1"}, {"limits", map({{"max_body_size", 1e6}})},
+                                                     {"timeouts", map({{"read", "1m30s"}})}})));
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->max_body_bytes, 1000000u);
+  EXPECT_EQ(ok->read_timeout, std::chrono::seconds(90));
 }
 
 TEST(EndpointConfig, ReferenceRulesAndRelativeNames) {

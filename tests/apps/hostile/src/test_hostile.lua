@@ -122,4 +122,24 @@ function M.lua_memory()
   return true
 end
 
+-- Lua ↔ component recursion with the component on `pool: inline` waited forever for its own
+-- instance (even under a test timeout). The component calls Lua through wippy:runtime/funcs,
+-- Lua calls the component again: the chain holds the only instance, so the call fails at once
+-- (Unavailable) instead of waiting. With `lazy, max_size: 2` the chain takes both instances
+-- and the third entry fails the same way. A deadline is set only to bound a regression.
+function M.reentry()
+  for _, id in ipairs({"reenter_inline", "reenter_two"}) do
+    local t0 = time.now()
+    local _, e = with_timeout("5s"):call("hostile:" .. id, "hostile:bounce", id)
+    local ms = time.now():sub(t0) / 1e6
+    assert(e, id .. ": expected an error")
+    assert(tostring(e):find("re-entered from its own call chain", 1, true), id .. ": " .. tostring(e))
+    assert(ms < 1000, id .. " took " .. ms .. " ms")
+    -- the pool is whole again: the component works, and another chain may use it
+    assert(funcs.call("hostile:" .. id, "hostile:echo", "again") == "again", id .. " after re-entry")
+  end
+  alive()
+  return true
+end
+
 return M

@@ -56,4 +56,12 @@ end
 
 function M.echo(x) return x end
 
+-- Called by the funcs-caller component (via-string) with the id of that component entry: calls
+-- it again, which calls this again — a Lua ↔ component recursion through wippy:runtime/funcs.
+function M.bounce(component)
+  local r, e = funcs.call("hostile:" .. component, "hostile:bounce", component)
+  if e then return nil, e end
+  return r
+end
+
 return M
