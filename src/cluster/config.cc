@@ -30,9 +30,12 @@ core::Result<std::vector<std::string>> split_servers(std::string_view list, std:
   return out;
 }
 
-// "8MB", "512KB", "1GB", "1048576" (bytes) or an integer.
+// "8MB", "512KB", "1GB", "1048576" (bytes) or an integer, at most 1 GiB (NATS's own payload
+// limit is 64 MB; the cap keeps "999999999999GB" from wrapping around — issue 9 item 6).
+constexpr uint64_t kMaxSize = uint64_t{1} << 30;
 core::Result<size_t> parse_size(const core::Value& v, std::string_view what) {
-  if (v.is_int() && v.as_int() > 0) return static_cast<size_t>(v.as_int());
+  if (v.is_int() && v.as_int() > 0 && static_cast<uint64_t>(v.as_int()) <= kMaxSize)
+    return static_cast<size_t>(v.as_int());
   if (v.is_string()) {
     const std::string& s = v.as_string();
     size_t digits = 0;
@@ -40,11 +43,11 @@ core::Result<size_t> parse_size(const core::Value& v, std::string_view what) {
     std::string unit = s.substr(digits);
     size_t mult = unit.empty() || unit == "B" ? 1 : unit == "KB" ? 1u << 10 : unit == "MB" ? 1u << 20 : unit == "GB" ? 1u << 30 : 0;
     if (digits > 0 && digits <= 12 && mult != 0) {
-      size_t n = std::stoull(s.substr(0, digits)) * mult;
-      if (n > 0) return n;
+      uint64_t n = std::stoull(s.substr(0, digits));
+      if (n > 0 && n <= kMaxSize / mult) return static_cast<size_t>(n * mult);
     }
   }
-  return core::invalid(fmt::format("{}: expected a size such as 8MB, 512KB or a byte count", what));
+  return core::invalid(fmt::format("{}: expected a size such as 8MB, 512KB or a byte count, at most 1GB", what));
 }
 
 core::Result<std::string> path_field(const core::Value& v, const fs::path& base, std::string_view what) {

@@ -54,6 +54,9 @@ TEST(ClusterConfig, BadFieldsNameThemselves) {
       {"cluster: {servers: 5}", "cluster.servers: expected a URL or a list"},
       {"cluster: {heartbeat: 1ms}", "cluster.heartbeat: expected a duration"},
       {"cluster: {max_message: 8XB}", "cluster.max_message: expected a size"},
+      // regression: 999999999999GB wrapped around size_t to a small size
+      {"cluster: {max_message: 999999999999GB}", "cluster.max_message: expected a size"},
+      {"cluster: {max_message: 2GB}", "at most 1GB"},
       {"cluster: {tls: {ca: a, bogus: b}}", "cluster.tls.bogus: unknown field"},
       {"cluster: {tls: {cert: a}}", "cert and key go together"},
       {"cluster: {nodes: x}", "cluster.nodes: unknown field"},
