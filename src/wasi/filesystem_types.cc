@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 
+#include "core/json.h"
 #include "wasi/call_state.h"
 #include "wasi/filesystem_streams.h"
 #include "wasi/mounts.h"
@@ -394,6 +395,10 @@ core::Result<Value> read_directory_entry(CallState& st, const core::Array& a) {
       struct stat sb;
       mode = ::fstatat(::dirfd(s->listing.get()), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 ? sb.st_mode : 0;
     }
+    // WIT strings are UTF-8; a host name that is not (any byte string is a valid Linux name)
+    // cannot be lowered, which trapped the whole call. It is reported as the entry's error
+    // instead (as wasmtime does); the next read goes on with the following entry.
+    if (!core::is_valid_utf8(de->d_name)) return err("illegal-byte-sequence");
     Value e = Value::map();
     e.set("type", Value(type_name(mode)));
     e.set("name", Value(std::string(de->d_name)));
@@ -458,6 +463,7 @@ core::Result<Value> readlink_at(CallState& st, const core::Array& a) {
   if (p.error) return err(p.error);
   std::string target;
   int rc = mounts::readlink_at(p.dir->host, p.path, target);
+  if (rc == 0 && !core::is_valid_utf8(target)) return err("illegal-byte-sequence");  // see read_directory_entry
   return status(rc, Value(std::move(target)));
 }
 

@@ -406,6 +406,28 @@ TEST_F(FilesystemHostile, DirectoriesAndTreeOperations) {
   EXPECT_EQ(code(call("[method]descriptor.stat-at", {root_, flags({}), Value("d")})), "no-entry");
 }
 
+// Regression: a file name or symlink target that is not UTF-8 (legal on Linux) could not be
+// lowered into a WIT string and trapped the guest's whole call; it is now an error-code.
+TEST_F(FilesystemHostile, NonUtf8NamesAreIllegalByteSequenceNotATrap) {
+  boot();
+  const std::string bad = "bad\xff\xfename";
+  std::ofstream(base_ / "mount" / bad) << "x";
+  fs::create_symlink(bad, base_ / "mount" / "to-bad");
+  EXPECT_EQ(code(call("[method]descriptor.readlink-at", {root_, Value("to-bad")})), "illegal-byte-sequence");
+  Value s = *call("[method]descriptor.read-directory", {root_}).find("ok");
+  int errors = 0, names = 0;
+  for (int i = 0; i < 100; ++i) {
+    Value r = call("[method]directory-entry-stream.read-directory-entry", {s});
+    if (code(r) == "illegal-byte-sequence") { ++errors; continue; }
+    ASSERT_EQ(code(r), "ok");
+    if (r.find("ok")->is_nil()) break;
+    ++names;
+  }
+  EXPECT_EQ(errors, 1);
+  EXPECT_GE(names, 2);  // the listing goes on past the bad entry (to-bad, inside, ...)
+  call("[resource-drop]directory-entry-stream", {s});
+}
+
 TEST_F(FilesystemHostile, PreopensAreSortedAndFreshPerCall) {
   fs::create_directories(base_ / "other");
   auto files = FdTable::open({{(base_ / "mount").string(), "/z", false}, {(base_ / "other").string(), "/a", true}});
