@@ -47,7 +47,12 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
 App::~App() {
   // Services first: their connections run on the workers.
   if (http_) http_->stop_all();
-  // Stop the workers before the runtimes their fibers may still reference go away.
+  // Stop the workers before the runtimes their fibers may still reference go away. The Lua
+  // states are closed between stop and destruction of the io_contexts: a state's garbage
+  // collector destroys its time.timer/ticker asio timers, which need their io_context alive
+  // (ASan: heap-use-after-free in ~TimerState at exit of app.modules).
+  if (scheduler_) scheduler_->stop();
+  lua_.reset();
   scheduler_.reset();
 }
 

@@ -169,7 +169,9 @@ Scheduler::Scheduler(SchedulerOptions options) : options_(options) {
   for (auto& w : workers_) w->start();
 }
 
-Scheduler::~Scheduler() {
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::stop() {
   for (auto& w : workers_) w->stop();
 }
 

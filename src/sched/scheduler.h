@@ -57,7 +57,11 @@ struct SchedulerOptions {
 class Scheduler {
  public:
   explicit Scheduler(SchedulerOptions options = {});
-  ~Scheduler();  // stops workers and joins them; fibers still suspended are abandoned
+  ~Scheduler();  // stop(), then the workers' io_contexts are destroyed
+  // Stops the workers and joins them; fibers still suspended are abandoned. Their io_contexts
+  // stay alive until the destructor, so objects bound to them (asio timers in Lua states) can
+  // still be destroyed safely in between. Idempotent; call from outside the workers.
+  void stop();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
