@@ -59,12 +59,19 @@ void run_job(const std::shared_ptr<Tier2Slot>& slot) {
     return;
   }
   auto r = build_tier2(slot->c_source, slot->key, slot->guard, slot->name);
-  if (!r) core::log_warn("wasm: {}: {}", slot->name, r.error().message());
+  if (!r && r.error().kind() != core::ErrorKind::Canceled)
+    core::log_warn("wasm: {}: {}", slot->name, r.error().message());
   finish(*slot, std::move(r));
 }
 
 // One background compiler thread for the process: the C compiler is CPU- and memory-hungry
 // (1.7 GB for a 2.4 MB module), so builds run one at a time.
+//
+// At exit the thread is stopped before anything else is torn down: a build that finished
+// while exit() ran its handlers hashed the object with a libcrypto that OPENSSL_cleanup had
+// already freed (SIGSEGV at exit of `wirt call` and of a test binary while tier 2 compiled).
+// The atexit handler is registered when the thread starts, after libcrypto's own (registered
+// at its first use, which compiling a module already made), so it runs first.
 class Tier2Queue {
  public:
   static Tier2Queue& get() {
@@ -73,23 +80,39 @@ class Tier2Queue {
   }
   void push(std::shared_ptr<Tier2Slot> slot) {
     std::lock_guard lock(mu_);
+    if (stopping_) {
+      finish(*slot, core::canceled("process exiting"));
+      return;
+    }
     jobs_.push_back(std::move(slot));
     if (!started_) {
       started_ = true;
+      std::atexit([] { get().stop(); });
       std::thread([this] { loop(); }).detach();
     }
-    cv_.notify_one();
+    cv_.notify_all();
   }
 
  private:
+  void stop() {
+    std::unique_lock lock(mu_);
+    stopping_ = true;
+    cancel_tier2_builds();
+    cv_.notify_all();
+    // Bounded: a dlopen or a hash of a large object still finishes; a compiler is killed.
+    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return !busy_; });
+  }
   void loop() {
     for (;;) {
       std::shared_ptr<Tier2Slot> job;
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return !jobs_.empty(); });
+        busy_ = false;
+        cv_.notify_all();
+        cv_.wait(lock, [&] { return !jobs_.empty() && !stopping_; });  // parks for good once stopping
         job = std::move(jobs_.front());
         jobs_.pop_front();
+        busy_ = true;
       }
       run_job(job);
     }
@@ -98,6 +121,8 @@ class Tier2Queue {
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Tier2Slot>> jobs_;
   bool started_ = false;
+  bool stopping_ = false;
+  bool busy_ = true;  // until the thread first waits
 };
 
 bool decide_guard(BoundsChecks mode) {

@@ -56,6 +56,10 @@ constexpr uint64_t kMemoryLimitKb = 4ull << 20;  // 4 GiB of address space for t
 constexpr std::string_view kMagic = "WIRTSO01";
 constexpr size_t kTrailer = 8 + 64 + 64;
 
+// Set at process exit (cancel_tier2_builds): a compile in progress is killed so the builder
+// thread is not still hashing and dlopen-ing while libcrypto's and libc's exit handlers run.
+std::atomic<bool> g_builds_canceled{false};
+
 std::string opt_flag(size_t c_size) { return c_size > kO1Threshold ? "-O1" : "-O2"; }
 
 // Runs argv, output to `log_path` (or a pipe returned in *out), waits up to timeout_sec.
@@ -115,7 +119,7 @@ int run(const std::vector<std::string>& argv, const std::string& log_path, std::
     pid_t r = waitpid(pid, &status, WNOHANG);
     if (r == pid) break;
     if (r < 0 && errno != EINTR) return -1;
-    if (std::chrono::steady_clock::now() > deadline) {
+    if (g_builds_canceled.load() || std::chrono::steady_clock::now() > deadline) {
       kill(-pid, SIGKILL);
       waitpid(pid, &status, 0);
       return -1;
@@ -245,6 +249,7 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
                                                       std::string_view name) {
   const CompilerInfo& cc = system_compiler();
   if (!cc.available) return core::unavailable("no C compiler");
+  if (g_builds_canceled.load()) return core::canceled("process exiting");
   std::string dir = cache_dir();
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -279,6 +284,10 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
   for (std::string f; flags >> f;) argv.push_back(f);
   argv.insert(argv.end(), {"-o", so_path, c_path});
   int status = run(argv, log_path, nullptr, kTimeoutSec);
+  if (g_builds_canceled.load()) {
+    cleanup();
+    return core::canceled("process exiting");
+  }
   if (status != 0) {
     std::string log;
     read_file(log_path, &log);
@@ -307,5 +316,7 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
   if (ec) return core::unavailable(fmt::format("cannot install tier-2 object: {}", ec.message()));
   return load_tier2(key, guard_pages, name);
 }
+
+void cancel_tier2_builds() { g_builds_canceled.store(true); }
 
 }  // namespace wirt::wasm

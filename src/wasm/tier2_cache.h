@@ -38,9 +38,14 @@ std::string tier2_path(std::string_view key);
 core::Result<std::shared_ptr<const Code>> load_tier2(std::string_view key, bool guard_pages,
                                                      std::string_view name);
 
-// Compiles `c_source` into the cache under `key`, then loads it.
+// Compiles `c_source` into the cache under `key`, then loads it. Canceled (nothing left in
+// the cache directory) once cancel_tier2_builds() was called.
 core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_source,
                                                       std::string_view key, bool guard_pages,
                                                       std::string_view name);
+
+// Kills a compiler that is running and makes every later build_tier2 fail with Canceled.
+// For process exit only: irreversible. Async-signal-safe is not promised; any thread.
+void cancel_tier2_builds();
 
 }  // namespace wirt::wasm
