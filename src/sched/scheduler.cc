@@ -14,6 +14,7 @@
 #include <boost/context/stack_context.hpp>
 
 #include "core/log.h"
+#include "sched/asan_fiber.h"
 
 namespace wirt::sched {
 
@@ -50,6 +51,7 @@ class StackPool {
 
   void deallocate(ctx::stack_context& sc) {
     void* base = static_cast<char*>(sc.sp) - sc.size - page();
+    asan::unpoison(static_cast<char*>(sc.sp) - sc.size, sc.size);
     std::lock_guard lock(mu_);
     if (free_.size() < kMaxFree) {
       free_.push_back(base);
@@ -69,10 +71,13 @@ class StackPool {
   std::vector<void*> free_;
 };
 
-// Boost.Context StackAllocator concept adapter over a shared pool.
+struct FiberState;
+
+// Boost.Context StackAllocator concept adapter over a shared pool; tells the fiber its bounds.
 struct PooledStack {
   StackPool* pool;
-  ctx::stack_context allocate() { return pool->allocate(); }
+  FiberState* fiber;
+  ctx::stack_context allocate();
   void deallocate(ctx::stack_context& sc) noexcept { pool->deallocate(sc); }
 };
 
@@ -103,7 +108,21 @@ struct FiberState {
   std::function<void()> fn;
   ctx::fiber self;    // the fiber's continuation while it is suspended
   ctx::fiber caller;  // the worker loop's continuation while the fiber runs
+  // For the ASan switch annotations (asan_fiber.h): this fiber's stack, the worker stack it
+  // was resumed from, and its fake-stack handle while suspended.
+  const void* stack_lo = nullptr;
+  size_t stack_size = 0;
+  const void* caller_lo = nullptr;
+  size_t caller_size = 0;
+  void* asan_fake_stack = nullptr;
 };
+
+ctx::stack_context PooledStack::allocate() {
+  ctx::stack_context sc = pool->allocate();
+  fiber->stack_lo = static_cast<char*>(sc.sp) - sc.size;
+  fiber->stack_size = sc.size;
+  return sc;
+}
 
 struct Waker::Token {
   FiberState* fiber;
@@ -118,7 +137,10 @@ thread_local Worker* t_worker = nullptr;
 void run_fiber(FiberState* st) {
   Worker* prev_worker = t_worker;
   t_worker = st->worker;
+  void* worker_fake_stack = nullptr;
+  asan::start_switch(&worker_fake_stack, st->stack_lo, st->stack_size);
   st->self = std::move(st->self).resume();
+  asan::finish_switch(worker_fake_stack, nullptr, nullptr);
   t_worker = prev_worker;
   if (!st->self) delete st;  // finished: the fiber returned its caller continuation
 }
@@ -180,8 +202,9 @@ void Scheduler::spawn(std::function<void()> fn) {
   auto* st = new FiberState();
   st->worker = w;
   st->fn = std::move(fn);
-  st->self = ctx::fiber(std::allocator_arg, PooledStack{&stack_pool(options_.fiber_stack_bytes)},
+  st->self = ctx::fiber(std::allocator_arg, PooledStack{&stack_pool(options_.fiber_stack_bytes), st},
                         [st, size = options_.fiber_stack_bytes](ctx::fiber&& caller) {
+                          asan::finish_switch(nullptr, &st->caller_lo, &st->caller_size);
                           // The entry frame sits near the top of the stack: the stack's
                           // usable bottom is about `size` below it.
                           char top;
@@ -197,6 +220,7 @@ void Scheduler::spawn(std::function<void()> fn) {
                           }
                           st->fn = nullptr;
                           t_current = nullptr;
+                          asan::start_switch(nullptr, st->caller_lo, st->caller_size);  // for good
                           return std::move(st->caller);
                         });
   FiberAccess::resume_later(st);
@@ -224,7 +248,9 @@ void suspend(const std::function<void(Waker)>& arm) {
   assert(st && "this_fiber::suspend called outside a fiber");
   arm(FiberAccess::make_waker(st));
   t_current = nullptr;
+  asan::start_switch(&st->asan_fake_stack, st->caller_lo, st->caller_size);
   st->caller = std::move(st->caller).resume();
+  asan::finish_switch(st->asan_fake_stack, &st->caller_lo, &st->caller_size);
   t_current = st;
 }
 
