@@ -16,6 +16,10 @@ namespace wirt::app {
 
 namespace {
 
+// The stand-in for an absent section: an lvalue, so `cond ? *section : kEmptyMap` never copies
+// (a copy would be a temporary that pointers into it outlive).
+const core::Value kEmptyMap = core::Value::map();
+
 const core::Value* field(const core::Value& m, std::string_view key) {
   const core::Value* v = m.is_map() ? m.find(key) : nullptr;
   return v && !v->is_nil() ? v : nullptr;
@@ -68,7 +72,7 @@ core::Result<std::vector<std::string>> id_list(const core::Value* m, std::string
 // lifecycle.security: the identity the service's process runs as (reference-platform §5
 // "Service identity"): actor {id, meta} and a scope of policies plus groups.
 core::Status parse_security(const core::Value* lifecycle, const registry::Entry& entry, sched::ServiceSpec* spec) {
-  auto security_r = section(lifecycle ? *lifecycle : core::Value(), "security", "lifecycle.security");
+  auto security_r = section(lifecycle ? *lifecycle : kEmptyMap, "security", "lifecycle.security");
   if (!security_r) return std::move(security_r).error();
   const core::Value* security = std::move(*security_r);
   if (!security) return {};
@@ -148,7 +152,7 @@ core::Result<sched::ServiceSpec> parse_service(const registry::Entry& entry) {
   PK_TAKE(s.stable_threshold, duration(lifecycle, "stable_threshold", "lifecycle.stable_threshold", s.stable_threshold));
   PK_TAKE(s.stop_timeout, duration(lifecycle, "stop_timeout", "lifecycle.stop_timeout", s.stop_timeout));
   WIRT_TRY(duration(lifecycle, "start_timeout", "lifecycle.start_timeout", core::Nanos(0)));
-  auto restart_r = section(lifecycle ? *lifecycle : core::Value(), "restart", "lifecycle.restart");
+  auto restart_r = section(lifecycle ? *lifecycle : kEmptyMap, "restart", "lifecycle.restart");
   if (!restart_r) return std::move(restart_r).error();
   const core::Value* restart = std::move(*restart_r);
   sched::RestartPolicy& r = s.restart;

@@ -7,7 +7,7 @@ end
 
 -- blocks in receive until terminated
 function M.waiter()
-  return process.inbox():receive()
+  return process.inbox():receive():payload():data()
 end
 
 function M.sleeper()

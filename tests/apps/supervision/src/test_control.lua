@@ -108,28 +108,24 @@ function M.terminate()
   assert(process.terminate(s))
   next_event(events, s, process.event.EXIT)
 
-  -- spinning in Lua code
-  local b = assert(process.spawn_monitored("sup:busy", "sup:host"))
-  time.sleep("50ms")
-  local t0 = time.now()
-  assert(process.terminate(b))
-  local bx = next_event(events, b, process.event.EXIT)
-  assert(bx.result.error and bx.result.error:kind() == errors.CANCELED, tostring(bx.result.error))
-  assert(time.now():sub(t0) < time.SECOND, "Lua loop stopped promptly")
-
-  -- spinning in WASM guest code (no max_execution_ms: only the terminate can stop it)
-  local g = assert(process.spawn_monitored("sup:spin_wasm", "sup:host"))
-  time.sleep("100ms")
-  local t1 = time.now()
-  assert(process.terminate(g))
-  local gx = next_event(events, g, process.event.EXIT)
-  assert(gx.result.error and gx.result.error:kind() == errors.CANCELED, tostring(gx.result.error))
-  assert(time.now():sub(t1) < time.SECOND, "guest stopped promptly")
+  -- Spinning in Lua code, then in WASM guest code: a fiber stays on the worker that started it
+  -- and these never yield, so whoever stops them must run on another worker. The cancel
+  -- deadline's timer fiber is spawned right after the process, and consecutive spawns go to
+  -- different workers (round robin): it terminates the spinner from there.
+  local function stop_spinner(id)
+    local t0 = time.now()
+    local p = assert(process.spawn_monitored(id, "sup:host"))
+    assert(process.cancel(p, 100))
+    local x = next_event(events, p, process.event.EXIT)
+    assert(x.result.error and x.result.error:kind() == errors.CANCELED, tostring(x.result.error))
+    assert(x.result.error:message():find("cancel deadline"), x.result.error:message())
+    assert(time.now():sub(t0) < 3 * time.SECOND, id .. " stopped promptly")
+  end
+  stop_spinner("sup:busy")
+  -- no max_execution_ms: only the terminate can stop the guest
+  stop_spinner("sup:spin_wasm")
   -- the host and the module carry on: a fresh instance runs (and is stopped) again
-  local g2 = assert(process.spawn_monitored("sup:spin_wasm", "sup:host"))
-  time.sleep("50ms")
-  assert(process.terminate(g2))
-  next_event(events, g2, process.event.EXIT)
+  stop_spinner("sup:spin_wasm")
 
   local _, e = process.terminate(w)
   assert(e and e:kind() == errors.NOT_FOUND, "a finished process cannot be terminated: " .. tostring(e))
@@ -183,7 +179,9 @@ function M.topics()
   assert(process.send(p, "control", "stop"))
   local msg = inbox:receive()
   assert(msg:topic() == "done")
-  assert(msg:payload():data() == "job:1,inbox:other,job:3,control:control:stop", msg:payload():data())
+  -- select takes ready channels in case order, so only the order within a channel is fixed
+  local got = msg:payload():data()
+  assert(got:find("job:1,.*job:3") and got:find("inbox:other") and got:find(",control:control:stop$"), got)
   local _, e = process.listen("@system")
   assert(e and e:message() == "cannot listen to @ topics")
   local _, e2 = process.listen("")
