@@ -6,6 +6,7 @@
 
 #include "app/http_kinds.h"
 #include "app/lua_kinds.h"
+#include "app/process_kinds.h"
 #include "app/wasm_kinds.h"
 #include "core/log.h"
 #include "registry/config_number.h"
@@ -47,6 +48,7 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
 App::~App() {
   // Services first: their connections run on the workers.
   if (http_) http_->stop_all();
+  if (process_kinds_) process_kinds_->supervisor().stop_all();
   // Stop the workers before the runtimes their fibers may still reference go away. The Lua
   // states are closed between stop and destruction of the io_contexts: a state's garbage
   // collector destroys its time.timer/ticker asio timers, which need their io_context alive
@@ -79,6 +81,7 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
   wasm_ = std::make_unique<WasmKinds>(paths_.root, &functions_, processes_.get(), std::move(engine));
   lua_->set_host_registries(&wasm_->env(), &wasm_->fs());
   http_ = std::make_unique<HttpKinds>(paths_.root, scheduler_.get(), &functions_);
+  process_kinds_ = std::make_unique<ProcessKinds>(processes_.get(), scheduler_.get());
   for (const registry::Entry* e : *order) {
     core::Status st;
     if (lua_kinds.handles(e->kind)) {
@@ -89,11 +92,9 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
       st = http_->add(*e);
     } else if (e->kind == "security.policy") {
       st = policies_.add(*e);
-    } else if (e->kind == "process.host") {
-      processes_->add_host(e->id.str());
-    } else if (e->kind == "terminal.host") {
-      processes_->add_host(e->id.str());
-      terminal_hosts_.push_back(e->id.str());
+    } else if (ProcessKinds::handles(e->kind)) {
+      st = process_kinds_->add(*e);
+      if (st && e->kind == "terminal.host") terminal_hosts_.push_back(e->id.str());
     } else {
       // Kinds without a handler are stored, as the reference does (reference-platform §1.1).
       core::log_debug("entry {}: kind {} has no handler; stored only", e->id.str(), e->kind);
@@ -105,6 +106,7 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
   }
   // Routes need every function and filesystem: wired once all entries are in.
   http_->link(wasm_->fs(), reject);
+  if (auto st = process_kinds_->link(entries_); !st) problems->push_back(st.error());
   if (problems->empty()) {
     if (auto st = lua_->link(); !st) problems->push_back(st.error());
   }
@@ -170,9 +172,19 @@ int App::run_command(const std::string& name, const std::vector<std::string>& ar
   return 0;
 }
 
-core::Status App::start_services() { return http_->start_auto(); }
+core::Status App::start_services() {
+  WIRT_TRY(start_process_services());
+  return http_->start_auto();
+}
 
-void App::stop_services() { http_->stop_all(); }
+core::Status App::start_process_services() { return process_kinds_->supervisor().start_all(); }
+
+void App::stop_services() {
+  http_->stop_all();
+  process_kinds_->supervisor().stop_all();
+}
+
+sched::Supervisor& App::supervisor() { return process_kinds_->supervisor(); }
 
 core::Result<core::Value> App::call(const std::string& id, const core::Array& args, const sched::CallContext& ctx) {
   std::optional<core::Result<core::Value>> out;

@@ -22,11 +22,13 @@
 #include "sched/functions.h"
 #include "sched/scheduler.h"
 #include "sched/security.h"
+#include "sched/supervisor.h"
 
 namespace wirt::app {
 
 class WasmKinds;
 class HttpKinds;
+class ProcessKinds;
 
 struct BootOptions {
   size_t threads = 0;  // worker threads; 0 = number of cores
@@ -64,8 +66,12 @@ class App {
   // Starts the services with lifecycle.auto_start (http.service listeners); the first failure
   // (a port in use, a TLS file that does not load) is returned naming the entry and field.
   [[nodiscard]] core::Status start_services();
-  // Drains and stops the started services (in-flight requests finish up to their deadline).
+  // Starts only the process.service entries with lifecycle.auto_start (`wirt test` runs them).
+  [[nodiscard]] core::Status start_process_services();
+  // Drains and stops the started services (in-flight requests finish up to their deadline;
+  // process.service entries in reverse dependency order, sched/supervisor.h).
   void stop_services();
+  sched::Supervisor& supervisor();
   // The HTTP kinds (their running services), for tests.
   HttpKinds& http() { return *http_; }
 
@@ -83,6 +89,7 @@ class App {
   std::unique_ptr<lua::LuaRuntime> lua_;
   std::unique_ptr<WasmKinds> wasm_;
   std::unique_ptr<HttpKinds> http_;
+  std::unique_ptr<ProcessKinds> process_kinds_;
 };
 
 // Function kinds that `wirt call` / `wirt test` can run.

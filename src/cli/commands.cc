@@ -96,6 +96,12 @@ int cmd_test(const CommonOptions& opts, const std::string& suite) {
   if (!app) return 1;
   std::unique_ptr<ClusterMembership> cluster;
   if (!join_or_report(*app, opts, ClusterRole::Client, &cluster)) return 1;
+  // Supervised process.service entries run while the tests do (HTTP services do not: tests
+  // that need a listener start one themselves).
+  if (auto st = app->start_process_services(); !st) {
+    print_error(st.error());
+    return 1;
+  }
   std::vector<const registry::Entry*> tests;
   for (const auto& e : app->entries()) {
     if (!app::is_function_kind(e.kind)) continue;

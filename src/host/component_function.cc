@@ -1,4 +1,5 @@
 #include "host/component_function.h"
+#include "sched/stop_signal.h"
 
 #include <algorithm>
 
@@ -187,6 +188,14 @@ void ComponentFunction::bind_host_imports() {
                }});
 }
 
+namespace {
+// Publishes (or, with nullptr, withdraws before the instance returns to its pool) the stop
+// flag of the calling process on every core instance of the component.
+void set_call_stop(component::ComponentInstance& inst, const sched::StopSignal* stop) {
+  for (size_t i = 0; wasm::Instance* core = inst.core_instance(i); ++i) core->set_call_stop(stop ? stop->flag() : nullptr);
+}
+}  // namespace
+
 // What every call of the component does before the guest runs: the guest environment and the
 // deadline (the nearer of the caller's and limits.max_execution_ms) on every core instance.
 core::Status ComponentFunction::begin_call(component::ComponentInstance& inst, wasi::CallState& scope,
@@ -205,6 +214,8 @@ core::Status ComponentFunction::begin_call(component::ComponentInstance& inst, w
   }
   // The caller's deadline bounds every core instance of the component.
   for (size_t i = 0; wasm::Instance* core = inst.core_instance(i); ++i) core->set_call_deadline(deadline);
+  // A process's terminate interrupts its guest code (sched/stop_signal.h).
+  set_call_stop(inst, sched::this_fiber::stop_signal());
   scope.deadline_ns = deadline;
   return {};
 }
@@ -248,6 +259,7 @@ core::Result<core::Value> ComponentFunction::call(const sched::CallContext& ctx,
   }
   auto r = (*lease)->call(export_index_, *call_args);
   (*lease)->user_data = nullptr;
+  set_call_stop(**lease, nullptr);
   scope.env.flush_output(true);
   if (!r) return finish_guest_call(std::move(r), config_.method);
   if (component::returns_result(*sig_)) return component::split_result(*sig_, std::move(*r));
@@ -264,6 +276,7 @@ core::Status ComponentFunction::serve_http(const sched::CallContext& ctx, http::
   WIRT_TRY(begin_call(**lease, scope, inner));
   core::Status s = wasi::serve_incoming(**lease, export_index_, scope, exchange, id_);
   (*lease)->user_data = nullptr;
+  set_call_stop(**lease, nullptr);
   return s;
 }
 

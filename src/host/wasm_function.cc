@@ -1,4 +1,5 @@
 #include "host/wasm_function.h"
+#include "sched/stop_signal.h"
 
 #include <algorithm>
 #include <cstring>
@@ -174,11 +175,15 @@ core::Result<core::Value> WasmFunction::call(const sched::CallContext& ctx, cons
   wasm::Instance& inst = **lease;
   // The caller's deadline (a test timeout, an outer max_execution_ms) bounds guest code too.
   inst.set_call_deadline(deadline_ns(ctx));
+  // A process's terminate interrupts its guest code (sched/stop_signal.h).
+  const sched::StopSignal* stop = sched::this_fiber::stop_signal();
+  inst.set_call_stop(stop ? stop->flag() : nullptr);
   wasi::GuestEnv env;
   WIRT_TRY(prepare_guest_env(env, id_, ns_, config_, env_, ctx));
   inst.user_data = &env;
   auto r = sig_ ? call_typed(inst, args) : call_untyped(inst, args);
   inst.user_data = nullptr;
+  inst.set_call_stop(nullptr);
   env.flush_output(true);
   return finish_guest_call(std::move(r), config_.method);
 }

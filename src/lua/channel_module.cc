@@ -199,6 +199,11 @@ int payload_data(lua_State* L) {
 
 }  // namespace
 
+std::shared_ptr<sched::Channel> to_channel(lua_State* L, int idx) {
+  auto* c = test_udata<LuaChannel>(L, idx, kChannelClass);
+  return c ? c->ch : nullptr;
+}
+
 void push_channel(lua_State* L, std::shared_ptr<sched::Channel> ch, ChannelView view) {
   new_udata<LuaChannel>(L, kChannelClass, LuaChannel{std::move(ch), view});
 }

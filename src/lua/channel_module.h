@@ -24,6 +24,8 @@ enum class ChannelView {
 // Pushes a Lua channel object for ch.
 void push_channel(lua_State* L, std::shared_ptr<sched::Channel> ch, ChannelView view = ChannelView::Plain);
 void push_payload(lua_State* L, core::Value v);
+// The channel of the Lua channel object at idx, or nullptr when it is not one.
+std::shared_ptr<sched::Channel> to_channel(lua_State* L, int idx);
 void open_channel(lua_State* L);
 
 }  // namespace wirt::lua

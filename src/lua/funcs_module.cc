@@ -198,17 +198,9 @@ int ex_with_scope(lua_State* L) {
   Executor next = *check_executor(L);
   luaL_argcheck(L, !lua_isnoneornil(L, 2), 2, "scope required");
   if (!builder_allowed(L, "funcs.security", "security")) return push_nil_error(L, core::permission_denied("not allowed: security"));
-  auto v = to_value(L, 2, "scope");
-  std::vector<std::string> policies;
-  if (v && v->is_array()) {
-    for (const auto& p : v->as_array()) {
-      if (!p.is_string()) return luaL_argerror(L, 2, "scope must be a list of policy ids");
-      policies.push_back(p.as_string());
-    }
-  } else if (!(v && v->is_map() && v->as_map().empty())) {
-    return luaL_argerror(L, 2, "scope must be a list of policy ids");
-  }
-  next.scope = std::move(policies);
+  auto policies = to_policy_list(L, 2);
+  if (!policies) return luaL_argerror(L, 2, "scope must be a list of policy ids");
+  next.scope = std::move(*policies);
   new_udata<Executor>(L, kExecutorClass, std::move(next));
   return 1;
 }

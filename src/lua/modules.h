@@ -28,6 +28,9 @@ void add_time_timers(lua_State* L);
 
 // An Actor object or a {id=, meta=} table; nullopt when it is neither.
 std::optional<sched::Actor> to_actor(lua_State* L, int idx);
+// A scope given as a list of policy ids (an empty table is an empty scope); nullopt when the
+// value at idx is anything else (with_scope of funcs executors and process spawners).
+std::optional<std::vector<std::string>> to_policy_list(lua_State* L, int idx);
 
 // The modules wirt provides, in a fixed order.
 const BuiltinModule* builtin_modules();

@@ -27,6 +27,20 @@ const sched::Policies* policies(lua_State* L) { return state_env(L)->runtime->po
 
 void push_actor(lua_State* L, const sched::Actor& a) { new_udata<sched::Actor>(L, kActorClass, a); }
 
+std::optional<std::vector<std::string>> to_policy_list(lua_State* L, int idx) {
+  auto v = to_value(L, idx, "scope");
+  std::vector<std::string> policies;
+  if (v && v->is_array()) {
+    for (const auto& p : v->as_array()) {
+      if (!p.is_string()) return std::nullopt;
+      policies.push_back(p.as_string());
+    }
+  } else if (!(v && v->is_map() && v->as_map().empty())) {
+    return std::nullopt;
+  }
+  return policies;
+}
+
 std::optional<sched::Actor> to_actor(lua_State* L, int idx) {
   if (auto* a = test_udata<sched::Actor>(L, idx, kActorClass)) return *a;
   auto v = to_value(L, idx, "actor");

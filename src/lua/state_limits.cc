@@ -1,4 +1,5 @@
 #include "lua/state_limits.h"
+#include "sched/stop_signal.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -52,6 +53,7 @@ void* capped_alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
 
 [[noreturn]] void raise_doomed(lua_State* L) {
   MemoryCap* cap = cap_of(L);
+  if (cap->timed_out && sched::this_fiber::stop_requested()) raise_error(L, core::canceled("process terminated"));
   if (cap->timed_out) raise_error(L, core::timeout("execution time limit exceeded"));
   raise_error(L, core::internal(fmt::format("Lua state out of memory (more than {} MiB; limits.max_memory_mb)",
                                             cap->limit >> 20)));
@@ -61,7 +63,9 @@ void deadline_hook(lua_State* L, lua_Debug*) {
   MemoryCap* cap = cap_of(L);
   if (!cap->timed_out) {
     const auto* ctx = static_cast<const sched::CallContext*>(state_env(L)->call);
-    if (!ctx || !ctx->deadline || sched::CallContext::Clock::now() < *ctx->deadline) return;
+    // A terminated process (sched/stop_signal.h) ends as a call past its deadline does.
+    bool stopped = sched::this_fiber::stop_requested();
+    if (!stopped && (!ctx || !ctx->deadline || sched::CallContext::Clock::now() < *ctx->deadline)) return;
     cap->timed_out = true;
   }
   // From now on every instruction of this coroutine raises again (error handlers included).

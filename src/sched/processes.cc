@@ -1,8 +1,17 @@
+// The process table's core: factories, PIDs, records, spawn, send and exit (processes.h).
 #include "sched/processes.h"
 
 #include <fmt/format.h>
 
 namespace wirt::sched {
+
+namespace {
+core::Error denied(std::string message) {
+  return core::Error(core::ErrorKind::PermissionDenied, std::move(message)).with_retryable(false);
+}
+}  // namespace
+
+ProcessTable::~ProcessTable() { alive_->store(false); }
 
 const ProcessFactory* ProcessTable::factory(const std::string& id) const {
   auto it = factories_.find(id);
@@ -13,22 +22,45 @@ std::string ProcessTable::new_pid(const std::string& host) {
   return fmt::format("{{{}|{:x}}}", host, next_.fetch_add(1));
 }
 
+ProcessTable::Record& ProcessTable::record_locked(const std::string& pid) { return records_[pid]; }
+
 std::shared_ptr<Mailbox> ProcessTable::mailbox(const std::string& pid) {
   std::lock_guard lock(mu_);
-  auto& m = mailboxes_[pid];
-  if (!m) m = std::make_shared<Mailbox>();
-  return m;
+  return record_locked(pid).mailbox;
 }
 
 std::shared_ptr<Mailbox> ProcessTable::find(const std::string& pid) const {
   std::lock_guard lock(mu_);
-  auto it = mailboxes_.find(pid);
-  return it == mailboxes_.end() ? nullptr : it->second;
+  auto it = records_.find(pid);
+  return it == records_.end() ? nullptr : it->second.mailbox;
 }
 
-void ProcessTable::drop(const std::string& pid) {
+bool ProcessTable::alive(const std::string& pid) const {
   std::lock_guard lock(mu_);
-  mailboxes_.erase(pid);
+  return records_.count(pid) != 0;
+}
+
+void ProcessTable::drop(const std::string& pid) { finish(pid, core::Value()); }
+
+std::shared_ptr<StopSignal> ProcessTable::adopt_fiber(const std::string& pid) {
+  std::shared_ptr<StopSignal> bound;
+  StopSignal* current = this_fiber::stop_signal();
+  std::shared_ptr<StopSignal> shared;
+  if (!current) {
+    bound = std::make_shared<StopSignal>();
+    this_fiber::bind_stop(bound);
+  }
+  std::lock_guard lock(mu_);
+  Record& r = record_locked(pid);
+  if (bound) {
+    r.stop = bound;
+  } else if (!r.stop) {
+    // The fiber runs an enclosing process: stopping this invocation stops that fiber. Its
+    // record holds the owning pointer; share it by looking the owner up.
+    for (auto& [other, rec] : records_)
+      if (rec.stop.get() == current) r.stop = rec.stop;
+  }
+  return bound;
 }
 
 core::Value ProcessTable::exit_event(const std::string& pid, const core::Result<core::Value>& result) {
@@ -49,35 +81,100 @@ core::Value ProcessTable::exit_event(const std::string& pid, const core::Result<
   return ev;
 }
 
+core::Value ProcessTable::link_down_event(const std::string& pid, const core::Result<core::Value>& result) {
+  core::Value ev = exit_event(pid, result);
+  ev.set("kind", core::Value("pid.link.down"));
+  return ev;
+}
+
 core::Result<std::string> ProcessTable::spawn(const CallContext& caller, const std::string& id, const std::string& host,
                                               core::Array args, const std::string& monitor) {
-  WIRT_TRY(policies_->check(caller, monitor.empty() ? "process.spawn" : "process.spawn.monitored", id));
-  WIRT_TRY(policies_->check(caller, "process.host", host));
+  SpawnOptions o;
+  o.monitor = !monitor.empty();
+  return spawn(caller, id, host, std::move(args), monitor, o);
+}
+
+core::Result<std::string> ProcessTable::spawn(const CallContext& caller, const std::string& id, const std::string& host,
+                                              core::Array args, const std::string& parent, const SpawnOptions& options) {
+  // Permission order and texts of the reference's process module (spawn_* functions).
+  if (!options.system && !policies_->allowed(caller, "process.spawn", id)) return denied(fmt::format("not allowed to spawn process: {}", id));
+  if (!options.system && options.monitor && !policies_->allowed(caller, "process.spawn.monitored", id))
+    return denied(fmt::format("not allowed to spawn monitored process: {}", id));
+  if (!options.system && options.link && !policies_->allowed(caller, "process.spawn.linked", id))
+    return denied(fmt::format("not allowed to spawn linked process: {}", id));
+  if (!options.system && !policies_->allowed(caller, "process.host", host)) return denied(fmt::format("not allowed to spawn on host: {}", host));
   const ProcessFactory* f = factory(id);
   if (!f) return core::not_found(fmt::format("no process registered for {}", id));
   if (!has_host(host)) return core::not_found(fmt::format("process host not found: {}", host));
+  if ((options.monitor || options.link) && parent.empty()) return core::invalid("spawn: no parent process to monitor or link");
   std::string pid = new_pid(host);
-  mailbox(pid);
-  CallContext ctx = caller.fork(id);
-  ctx.depth = 0;       // a process starts its own call chain
-  ctx.deadline.reset();  // and is not bound by its parent's deadline
+  auto stop = std::make_shared<StopSignal>();
+  {
+    std::lock_guard lock(mu_);
+    if (!options.name.empty() && names_.count(options.name))
+      return core::Error(core::ErrorKind::AlreadyExists, fmt::format("name already registered: {}", options.name));
+    Record& r = record_locked(pid);
+    r.stop = stop;
+    r.host = host;
+    if (options.monitor) {
+      r.monitors.insert(parent);
+      record_locked(parent).watching.insert(pid);
+    }
+    if (options.link) {
+      r.links.insert(parent);
+      record_locked(parent).links.insert(pid);
+    }
+    if (!options.name.empty()) {
+      names_[options.name] = pid;
+      r.names.insert(options.name);
+    }
+  }
+  CallContext ctx = (options.identity ? *options.identity : caller).fork(id);
+  ctx.depth = 0;           // a process starts its own call chain
+  ctx.deadline.reset();    // and is not bound by its parent's deadline
   ctx.held_pools.reset();  // nor by the instances its parent holds
   ctx.pid = pid;
-  std::shared_ptr<Mailbox> watcher = monitor.empty() ? nullptr : this->mailbox(monitor);
   ProcessFactory run = *f;
-  scheduler_->spawn([this, run, ctx = std::move(ctx), args = std::move(args), pid, watcher] {
-    auto result = run(ctx, args);
-    drop(pid);
-    if (watcher) watcher->events->try_send(exit_event(pid, result));
-  });
+  auto alive = alive_;
+  auto body = [this, alive, run, ctx = std::move(ctx), args = std::move(args), pid, stop] {
+    if (!alive->load()) return;
+    this_fiber::bind_stop(stop);
+    // Terminated while queued on its host: it never starts.
+    core::Result<core::Value> result = stop->requested() ? core::Result<core::Value>(core::canceled("process terminated"))
+                                                         : run(ctx, args);
+    if (alive->load()) finish(pid, std::move(result));
+  };
+  Scheduler* scheduler = scheduler_;
+  auto st = admit(host, [scheduler, body = std::move(body)]() mutable { scheduler->spawn(std::move(body)); });
+  if (!st) {
+    // Refused by its host: it never existed (no EXIT, no LINK_DOWN).
+    std::lock_guard lock(mu_);
+    ExitWork ignored;
+    Record& r = records_[pid];
+    r.host.clear();  // never admitted: nothing to release on the host
+    collect_exit_locked(pid, r, false, &ignored);
+    return std::move(st).error();
+  }
   return pid;
 }
 
-core::Status ProcessTable::send(const std::string& pid, core::Value message) {
-  auto m = find(pid);
-  if (!m) return core::not_found(fmt::format("process not found: {}", pid));
-  if (!m->inbox->try_send(std::move(message))) return core::unavailable(fmt::format("inbox of {} is full", pid));
-  return {};
+void ProcessTable::finish(const std::string& pid, core::Result<core::Value> result) {
+  ExitWork work;
+  {
+    std::lock_guard lock(mu_);
+    auto it = records_.find(pid);
+    if (it == records_.end()) return;
+    // A terminated process reports why it was stopped, not the error its unwinding produced.
+    if (it->second.killed) result = *it->second.killed;
+    collect_exit_locked(pid, it->second, !result, &work);
+  }
+  deliver_exit(pid, result, work);
+}
+
+core::Status ProcessTable::send(const std::string& pid_or_name, core::Value message) {
+  auto pid = resolve(pid_or_name);
+  if (!pid) return std::move(pid).error();
+  return deliver(*pid, std::move(message));
 }
 
 }  // namespace wirt::sched

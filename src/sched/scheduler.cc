@@ -1,4 +1,5 @@
 #include "sched/scheduler.h"
+#include "sched/stop_signal.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -115,6 +116,7 @@ struct FiberState {
   const void* caller_lo = nullptr;
   size_t caller_size = 0;
   void* asan_fake_stack = nullptr;
+  std::shared_ptr<StopSignal> stop;  // bound by this_fiber::bind_stop (a process's terminate)
 };
 
 ctx::stack_context PooledStack::allocate() {
@@ -219,6 +221,7 @@ void Scheduler::spawn(std::function<void()> fn) {
                             core::log_error("uncaught exception on fiber: {}", e.what());
                           }
                           st->fn = nullptr;
+                          st->stop.reset();
                           t_current = nullptr;
                           asan::start_switch(nullptr, st->caller_lo, st->caller_size);  // for good
                           return std::move(st->caller);
@@ -241,6 +244,39 @@ boost::asio::io_context* Scheduler::current_io() { return t_worker ? &t_worker->
 
 namespace this_fiber {
 
+namespace {
+// suspend_until for a fiber with a StopSignal bound: the wait also ends (returning false, as at
+// a deadline) when the stop is requested, before or while it waits.
+bool suspend_until_stoppable(const std::function<void(Waker)>& arm, const Deadline& deadline) {
+  std::shared_ptr<StopSignal> stop = t_current->stop;
+  if (stop->requested()) return false;
+  auto timed_out = std::make_shared<bool>(false);
+  auto stopped = std::make_shared<bool>(false);
+  std::optional<boost::asio::steady_timer> timer;
+  if (deadline) timer.emplace(*Scheduler::current_io(), *deadline);
+  suspend([&](Waker w) {
+    arm(w);
+    if (timer) {
+      timer->async_wait([w, timed_out](const boost::system::error_code& ec) {
+        if (!ec && w.wake()) *timed_out = true;
+      });
+    }
+    stop->enter_wait(w, Scheduler::current_io(), stopped);
+  });
+  stop->leave_wait();
+  if (timer) timer->cancel();
+  return !*timed_out && !*stopped;
+}
+}  // namespace
+
+std::shared_ptr<StopSignal> bind_stop(std::shared_ptr<StopSignal> stop) {
+  assert(t_current && "bind_stop called outside a fiber");
+  std::swap(t_current->stop, stop);
+  return stop;
+}
+
+StopSignal* stop_signal() { return t_current ? t_current->stop.get() : nullptr; }
+
 bool active() { return t_current != nullptr; }
 
 void suspend(const std::function<void(Waker)>& arm) {
@@ -255,6 +291,7 @@ void suspend(const std::function<void(Waker)>& arm) {
 }
 
 bool suspend_until(const std::function<void(Waker)>& arm, const Deadline& deadline) {
+  if (t_current && t_current->stop) return suspend_until_stoppable(arm, deadline);
   if (!deadline) {
     suspend(arm);
     return true;
@@ -277,6 +314,11 @@ bool sleep_for(core::Nanos d, const Deadline& deadline) {
   auto until = std::chrono::steady_clock::now() + d;
   bool cut = deadline && *deadline < until;
   if (cut) until = *deadline;
+  if (t_current && t_current->stop) {
+    // A stopped fiber's sleep ends at once (the stop wakes the wait as a deadline would).
+    suspend_until_stoppable([](Waker) {}, until);
+    return !cut && !t_current->stop->requested();
+  }
   if (until <= std::chrono::steady_clock::now()) {
     yield();
     return !cut;

@@ -353,10 +353,14 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
   ts.stack_limit = limit;
   ts.memory_policy = &policy_;
   ts.pending_timeout = 0;
+  const std::atomic<bool>* stop = call_stop_ ? call_stop_ : saved.stop;
+  ts.stop = stop;
   if (own_deadline) {
     ts.limit_ms = limit_ms;
     ts.deadline_ns = mine;
-    interrupt::arm(mine);
+    interrupt::arm(mine, stop);
+  } else if (stop != saved.stop) {
+    interrupt::arm(saved.deadline_ns, stop);
   }
 
   const int64_t outer_running = running_deadline_ns_;
@@ -366,8 +370,12 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
   int reason = ts.trap;
   uint32_t ms = ts.limit_ms;
   ts = saved;
-  if (own_deadline) interrupt::arm(saved.deadline_ns);
+  if (own_deadline || stop != saved.stop) interrupt::arm(saved.deadline_ns, saved.stop);
   if (!trapped) return core::ok_status();
+  if (reason == WIRT_TRAP_TIMEOUT && stop && stop->load()) {
+    dead_ = true;  // unwound mid-guest: the instance is not reused
+    return core::canceled("process terminated");
+  }
 
   if (reason == WIRT_TRAP_TIMEOUT) {
     dead_ = true;

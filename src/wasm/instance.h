@@ -10,6 +10,8 @@
 // may be shared by concurrent create() calls once populated.
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -107,6 +109,10 @@ class Instance {
   // calls, on top of Limits::max_execution_ms: whichever is nearer interrupts guest code with
   // Timeout. Set per call by the embedder from the caller's context.
   void set_call_deadline(int64_t monotonic_ns) { call_deadline_ns_ = monotonic_ns; }
+  // The stop flag of the process making the calls (sched/stop_signal.h): once set, guest code
+  // is interrupted as at a deadline and the instance is discarded. The caller clears it
+  // (nullptr) before the instance goes back to its pool.
+  void set_call_stop(const std::atomic<bool>* stop) { call_stop_ = stop; }
   // The deadline in effect for the guest code running now (the nearest of max_execution_ms,
   // the call's and an outer guest call's; 0 = none). Host functions that wait end there.
   int64_t running_deadline_ns() const { return running_deadline_ns_; }
@@ -160,6 +166,7 @@ class Instance {
   std::vector<wasm_rt_memory_t> parked_;  // memory mappings kept across reset()
   rt::MemoryPolicy policy_;  // in effect while this instance runs (invoke) or is reset
   int64_t call_deadline_ns_ = 0;
+  const std::atomic<bool>* call_stop_ = nullptr;
   int64_t instantiate_deadline_ns_ = 0;  // the deadline reset() was given
   int64_t running_deadline_ns_ = 0;
   bool instantiating_ = false;

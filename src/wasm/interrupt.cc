@@ -19,6 +19,8 @@ namespace {
 
 struct Slot {
   std::atomic<int64_t> deadline{0};
+  // Changed only under the watchdog's lock, so the watchdog never reads a flag being retired.
+  std::atomic<const std::atomic<bool>*> stop{nullptr};
   pthread_t thread{};
   std::atomic<bool> live{true};
 };
@@ -33,7 +35,7 @@ struct Watchdog {
   // Called with mu held.
   bool any_armed() const {
     for (const auto& s : slots)
-      if (s->deadline.load() != 0) return true;
+      if (s->deadline.load() != 0 || s->stop.load() != nullptr) return true;
     return false;
   }
 
@@ -47,6 +49,14 @@ struct Watchdog {
       std::erase_if(slots, [](const auto& s) { return !s->live.load(); });
       for (const auto& s : slots) {
         int64_t d = s->deadline.load(std::memory_order_acquire);
+        const std::atomic<bool>* stop = s->stop.load();
+        if (stop) {
+          any = true;
+          if (stop->load()) {
+            pthread_kill(s->thread, signo);
+            continue;
+          }
+        }
         if (d == 0) continue;
         any = true;
         // Re-sent every tick while overdue: a thread inside a host import gets a pending flag
@@ -87,6 +97,7 @@ struct ThreadSlot {
       // Under the watchdog's lock: it never signals a thread that already exited.
       std::lock_guard lock(watchdog().mu);
       slot->deadline.store(0);
+      slot->stop.store(nullptr);
       slot->live.store(false);
     }
   }
@@ -111,12 +122,16 @@ Slot& my_slot() {
 
 }  // namespace
 
-void arm(int64_t deadline_ns) {
-  if (deadline_ns == 0 && !t_slot.slot) return;
+void arm(int64_t deadline_ns, const std::atomic<bool>* stop) {
+  if (deadline_ns == 0 && !stop && !t_slot.slot) return;
   Slot& s = my_slot();
+  if (s.stop.load() != stop) {
+    std::lock_guard lock(watchdog().mu);
+    s.stop.store(stop);
+  }
   // seq_cst store then seq_cst load: pairs with the watchdog's idle.store / re-scan.
   s.deadline.store(deadline_ns);
-  if (deadline_ns != 0) {
+  if (deadline_ns != 0 || stop) {
     Watchdog& w = watchdog();
     if (w.idle.load()) {
       std::lock_guard lock(w.mu);

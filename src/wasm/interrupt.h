@@ -10,12 +10,16 @@
 // is locked by the watchdog and on thread registration.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 namespace wirt::wasm::interrupt {
 
-// Publishes the calling thread's deadline (CLOCK_MONOTONIC ns; 0 = none).
-void arm(int64_t deadline_ns);
+// Publishes the calling thread's deadline (CLOCK_MONOTONIC ns; 0 = none) and, for a call
+// that may be stopped from outside (a process's terminate: sched/stop_signal.h), the flag that
+// requests it: the watchdog interrupts the thread once the flag is set, as at a deadline. The
+// flag must stay alive until it is unpublished (arm with another or no flag).
+void arm(int64_t deadline_ns, const std::atomic<bool>* stop = nullptr);
 
 // Watchdog period: a timeout is detected within limit + one tick (+ signal delivery).
 inline constexpr int kTickMs = 5;

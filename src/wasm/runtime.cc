@@ -94,7 +94,8 @@ WIRT_SIGNAL_SAFE void on_fault(int sig, siginfo_t* info, void* uc) {
 WIRT_SIGNAL_SAFE void on_interrupt(int, siginfo_t*, void*) {
   ThreadState& ts = t_state;
   int64_t deadline = ts.deadline_ns;
-  if (!ts.target || deadline == 0 || now_ns() < deadline) return;
+  bool stopped = ts.stop && ts.stop->load(std::memory_order_relaxed);
+  if (!ts.target || (!stopped && (deadline == 0 || now_ns() < deadline))) return;
   if (ts.in_guest) unwind(WIRT_TRAP_TIMEOUT);
   ts.pending_timeout = 1;
 }
@@ -227,7 +228,7 @@ void call_import(wirt_instance_header* hdr, uint32_t index, uint64_t* args, uint
   interrupt::arm(0);
   slot.fn(slot.fn_ctx, args, results);
   ts = saved;
-  interrupt::arm(saved.deadline_ns);
+  interrupt::arm(saved.deadline_ns, saved.stop);
   // Read right after the host function returned on this fiber (no switch in between).
   if (t_import_failed) {
     t_import_failed = false;
@@ -334,7 +335,7 @@ void reenter_guest(int prev) {
   ThreadState& ts = t_state;
   if (prev && ts.target) {
     int64_t deadline = ts.deadline_ns;
-    if (ts.pending_timeout || (deadline != 0 && now_ns() >= deadline)) {
+    if (ts.pending_timeout || (deadline != 0 && now_ns() >= deadline) || (ts.stop && ts.stop->load())) {
       ts.pending_timeout = 0;
       unwind(WIRT_TRAP_TIMEOUT);
     }

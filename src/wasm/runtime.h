@@ -13,6 +13,8 @@
 // is cleared across host imports and runtime functions that take locks or allocate.
 #pragma once
 
+#include <atomic>
+
 #include <csetjmp>
 #include <csignal>
 #include <cstdint>
@@ -35,6 +37,7 @@ struct ThreadState {
   volatile sig_atomic_t in_guest = 0; // executing generated code right now
   volatile sig_atomic_t pending_timeout = 0;
   volatile int64_t deadline_ns = 0;   // CLOCK_MONOTONIC; 0 = none
+  const std::atomic<bool>* stop = nullptr;  // set: the call is stopped as at its deadline
   uint32_t limit_ms = 0;              // for the message
   int trap = 0;                       // wasm_rt_trap_t of the last unwind
   uintptr_t stack_limit = 0;
