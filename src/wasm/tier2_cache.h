@@ -44,6 +44,14 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
                                                       std::string_view key, bool guard_pages,
                                                       std::string_view name);
 
+// Big modules are compiled as several translation units (c_split.h) by up to tier2_jobs()
+// compilers at once, then linked into one object. tier2_jobs(): $WIRT_TIER2_JOBS, else the
+// core count, bounded so that every running compiler's address-space limit fits in half of
+// the available memory. tier2_unit_bytes(): $WIRT_TIER2_UNIT_KB (tests force small units with
+// it), else no split up to 2 MB of C, else about a third of a compiler's share, 512 KB..8 MB.
+int tier2_jobs();
+size_t tier2_unit_bytes(size_t c_size, int jobs);
+
 // Kills a compiler that is running and makes every later build_tier2 fail with Canceled.
 // For process exit only: irreversible. Async-signal-safe is not promised; any thread.
 void cancel_tier2_builds();
