@@ -56,6 +56,16 @@ std::vector<std::string> split_c_units(const std::string& c, size_t max_unit_byt
     size_t end = eol == std::string_view::npos ? view.size() : eol + 1;
     std::string_view line = view.substr(pos, end - pos);
     std::string_view bare = line.substr(0, line.size() - (ends_with(line, "\n") ? 1 : 0));
+    // wasm2c wraps a long parameter list onto following lines: take the whole declarator.
+    if (starts_with(bare, "static ") && bare.find(" w2c_") != std::string_view::npos &&
+        bare.find("(Z_w_instance_t*") != std::string_view::npos) {
+      while (!ends_with(bare, "{") && !ends_with(bare, ";") && end < view.size()) {
+        eol = view.find('\n', end);
+        end = eol == std::string_view::npos ? view.size() : eol + 1;
+        line = view.substr(pos, end - pos);
+        bare = line.substr(0, line.size() - (ends_with(line, "\n") ? 1 : 0));
+      }
+    }
     if (is_body_start(bare)) {
       // The body ends at the first "}" in column 0 (wasm2c indents every nested block).
       size_t close = view.find("\n}\n", pos);

@@ -25,12 +25,17 @@ struct Tier2Slot {
   std::shared_ptr<const Code> code;  // set when tier 2 is ready
   bool done = false;
   std::string error;
-  // Job input, dropped when the job finishes.
+  // Job input, dropped when the job finishes: the C, or the binary to write it from.
   std::string c_source, key, name;
+  std::vector<uint8_t> binary;
   bool guard = true;
 };
 
 namespace {
+
+// Bytes of C above which tier-1 code is cached on disk (a small module compiles in ~15 ms,
+// less than reading and verifying a cached object would save).
+constexpr size_t kTier1CacheMinBytes = 1u << 20;
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -46,6 +51,8 @@ void finish(Tier2Slot& slot, core::Result<std::shared_ptr<const Code>> r) {
   slot.done = true;
   slot.c_source.clear();
   slot.c_source.shrink_to_fit();
+  slot.binary.clear();
+  slot.binary.shrink_to_fit();
   slot.cv.notify_all();
 }
 
@@ -57,6 +64,14 @@ void run_job(const std::shared_ptr<Tier2Slot>& slot) {
   if (slot.use_count() == 1) {  // the module is gone: nobody wants the result now
     finish(*slot, core::canceled("module released"));
     return;
+  }
+  if (slot->c_source.empty()) {
+    auto tr = translate(slot->binary, slot->name, /*write_c=*/true);
+    if (!tr) {
+      finish(*slot, std::move(tr).error());
+      return;
+    }
+    slot->c_source = assemble_c(*tr, slot->guard, slot->key);
   }
   auto r = build_tier2(slot->c_source, slot->key, slot->guard, slot->name);
   if (!r && r.error().kind() != core::ErrorKind::Canceled)
@@ -202,16 +217,28 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
     slot->done = true;
     slot->error = options.tier2 ? "no C compiler" : "tier 2 disabled";
   }
-  if (c_source.empty()) {
+  auto ensure_c = [&]() -> core::Status {
+    if (!c_source.empty()) return {};
     auto t1 = std::chrono::steady_clock::now();
     WIRT_TRY(write_c());
     m->timings_.translate_ms += ms_since(t1);
-  }
+    return {};
+  };
 
   bool need_tier1 = options.tier1 || !want_tier2;
   if (need_tier1 && !(want_tier2 && options.tier2_sync)) {
+    // A big module's tier-1 object is cached on disk: a later boot loads it without writing
+    // or compiling C (the tier-2 build, if any, then writes its C in the background).
+    std::string t1key = tier1_key(key);
     auto t1 = std::chrono::steady_clock::now();
-    auto code = compile_tier1(c_source, m->guard_pages_, options.name);
+    auto code = load_tier1(t1key, m->guard_pages_, options.name);
+    if (!code) {
+      WIRT_TRY(ensure_c());
+      t1 = std::chrono::steady_clock::now();
+      code = c_source.size() > kTier1CacheMinBytes
+                 ? compile_tier1_cached(c_source, t1key, m->guard_pages_, options.name)
+                 : compile_tier1(c_source, m->guard_pages_, options.name);
+    }
     m->timings_.tier1_ms = ms_since(t1);
     if (code) {
       m->tier1_ = std::move(*code);
@@ -223,12 +250,16 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   }
   if (want_tier2) {
     if (options.tier2_sync || !m->tier1_) {
+      WIRT_TRY(ensure_c());
       auto r = build_tier2(c_source, key, m->guard_pages_, options.name);
       if (!r) return std::move(r).error();
       slot->code = std::move(*r);
       slot->done = true;
     } else {
-      slot->c_source = std::move(c_source);
+      if (c_source.empty())
+        slot->binary = m->binary_;  // the job writes the C itself
+      else
+        slot->c_source = std::move(c_source);
       Tier2Queue::get().push(slot);
     }
   }

@@ -321,21 +321,17 @@ std::string tier2_path(std::string_view key) { return fmt::format("{}/{}.so", ca
 core::Result<std::shared_ptr<const Code>> load_tier2(std::string_view key, bool guard_pages,
                                                      std::string_view name) {
   std::string path = tier2_path(key);
-  std::string bytes;
-  if (!read_file(path, &bytes)) return core::not_found("not cached");
   auto reject = [&](std::string_view why) -> core::Error {
     core::log_warn("wasm: {}: ignoring cached object {} ({}); rebuilding it", name, path, why);
     std::error_code ec;
     fs::remove(path, ec);
     return core::not_found("cache entry rejected");
   };
-  if (bytes.size() < kTrailer) return reject("truncated");
-  std::string_view all(bytes);
-  std::string_view trailer = all.substr(all.size() - kTrailer);
-  std::string_view payload = all.substr(0, all.size() - kTrailer);
-  if (trailer.substr(0, 8) != kMagic) return reject("no wirt trailer");
-  if (trailer.substr(8, 64) != key) return reject("built for another key");
-  if (trailer.substr(72, 64) != core::sha256_hex(payload)) return reject("checksum mismatch");
+  std::string why;
+  if (!verify_cache_file(path, kMagic, key, &why)) {
+    if (why.empty()) return core::not_found("not cached");
+    return reject(why);
+  }
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) return reject(fmt::format("dlopen: {}", dlerror()));
   std::shared_ptr<void> keep(handle, DlCloser{});
@@ -399,19 +395,13 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
     if (units.empty()) read_file(log_path, &log);
     return fail(status);
   }
-  std::string so;
-  if (!read_file(so_path, &so)) {
+  if (!fs::exists(so_path)) {
     cleanup();
     return core::internal("tier-2 compiler produced no output");
   }
-  std::string trailer = std::string(kMagic) + std::string(key) + core::sha256_hex(std::string_view(so));
-  {
-    std::ofstream f(so_path, std::ios::binary | std::ios::app);
-    f.write(trailer.data(), std::streamsize(trailer.size()));
-    if (!f) {
-      cleanup();
-      return core::unavailable("cannot write the tier-2 object");
-    }
+  if (!seal_cache_file(so_path, kMagic, key)) {
+    cleanup();
+    return core::unavailable("cannot write the tier-2 object");
   }
   chmod(so_path.c_str(), 0444);  // cache entries are never modified in place
   fs::rename(so_path, tier2_path(key), ec);
@@ -421,5 +411,29 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
 }
 
 void cancel_tier2_builds() { g_builds_canceled.store(true); }
+
+bool seal_cache_file(const std::string& path, std::string_view magic, std::string_view key) {
+  std::string bytes;
+  if (magic.size() != 8 || key.size() != 64 || !read_file(path, &bytes)) return false;
+  std::string trailer = std::string(magic) + std::string(key) + core::sha256_hex(std::string_view(bytes));
+  std::ofstream f(path, std::ios::binary | std::ios::app);
+  f.write(trailer.data(), std::streamsize(trailer.size()));
+  return bool(f);
+}
+
+bool verify_cache_file(const std::string& path, std::string_view magic, std::string_view key,
+                       std::string* why) {
+  why->clear();
+  std::string bytes;
+  if (!read_file(path, &bytes)) return false;
+  if (bytes.size() < kTrailer) return *why = "truncated", false;
+  std::string_view all(bytes);
+  std::string_view trailer = all.substr(all.size() - kTrailer);
+  std::string_view payload = all.substr(0, all.size() - kTrailer);
+  if (trailer.substr(0, 8) != magic) return *why = "no wirt trailer", false;
+  if (trailer.substr(8, 64) != key) return *why = "built for another key", false;
+  if (trailer.substr(72, 64) != core::sha256_hex(payload)) return *why = "checksum mismatch", false;
+  return true;
+}
 
 }  // namespace wirt::wasm

@@ -56,4 +56,12 @@ size_t tier2_unit_bytes(size_t c_size, int jobs);
 // For process exit only: irreversible. Async-signal-safe is not promised; any thread.
 void cancel_tier2_builds();
 
+// Cache files (tier-2 objects, tier-1 objects) end with a trailer: an 8-byte magic, the
+// 64-character key, the sha256 of the bytes before it. seal_cache_file appends it;
+// verify_cache_file checks it: false with *why empty when the file is absent, else with the
+// reason the file must not be used.
+bool seal_cache_file(const std::string& path, std::string_view magic, std::string_view key);
+bool verify_cache_file(const std::string& path, std::string_view magic, std::string_view key,
+                       std::string* why);
+
 }  // namespace wirt::wasm

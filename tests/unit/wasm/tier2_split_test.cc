@@ -37,6 +37,11 @@ constexpr std::string_view kWat = R"((module
   (func (export "bump") (result i32)
     (global.set $g (i32.add (global.get $g) (i32.const 1)))
     (global.get $g))
+  (func $many (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 11)))
+  (func (export "many") (result i32)
+    (call $many (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5) (i32.const 6)
+                (i32.const 7) (i32.const 8) (i32.const 9) (i32.const 10) (i32.const 11) (i32.const 12)))
   (func (export "oob") (result i32) (i32.load (i32.const 70000)))
   (func (export "loop") (param i32) (result i32) (local i32)
     (block $out (loop $l
@@ -102,6 +107,10 @@ TEST_F(Tier2SplitTest, SplitModuleRunsLikeOneUnit) {
   EXPECT_EQ(r[0], 8u);
   ASSERT_TRUE((*inst)->call("loop", std::vector<uint64_t>{10}, r).ok());
   EXPECT_EQ(r[0], 165u);
+  // wasm2c wraps this definition's long parameter list onto a second line (regression: the
+  // JS component's unit 0 kept such bodies, "static declaration follows non-static").
+  ASSERT_TRUE((*inst)->call("many", {}, r).ok());
+  EXPECT_EQ(r[0], 13u);
   auto trap = (*inst)->call("oob", {}, r);
   ASSERT_FALSE(trap.ok());
   EXPECT_NE(trap.error().message().find("out of bounds"), std::string::npos) << trap.error().message();
