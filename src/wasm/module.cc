@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/log.h"
+#include "core/sha256.h"
 #include "wasm/c_glue.h"
 #include "wasm/frontend.h"
 #include "wasm/rt_memory.h"
@@ -168,9 +169,13 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
                                                              const CompileOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   bool want_tier2 = options.tier2 && system_compiler().available;
-  // Validate first without writing C: when tier 2 is cached, C is never needed (a warm start of
-  // a large module then costs a parse and a dlopen, not the C writer).
-  auto tr = translate(binary, options.name, /*write_c=*/!want_tier2);
+  bool guard = decide_guard(options.bounds_checks);
+  std::string key = tier2_key(core::sha256_hex(binary), guard);
+  // Validate first without writing C: when tier 2 (or, for a big module, tier 1) is cached, C
+  // is never needed (a warm start of a large module then costs a parse and a load, not the C
+  // writer).
+  bool c_first = !want_tier2 && !tier1_cached(tier1_key(key));
+  auto tr = translate(binary, options.name, /*write_c=*/c_first);
   if (!tr) return std::move(tr).error();
   std::shared_ptr<Module> m(new Module);
   m->name_ = options.name;
@@ -179,9 +184,7 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   m->exports_ = tr->exports;
   m->imports_ = tr->imports;
   for (size_t i = 0; i < m->exports_.size(); i++) m->export_index_[m->exports_[i].name] = int(i);
-  m->guard_pages_ = decide_guard(options.bounds_checks);
-
-  std::string key = tier2_key(m->sha256_, m->guard_pages_);
+  m->guard_pages_ = guard;
   std::string c_source;
   auto write_c = [&]() -> core::Status {
     if (tr->c_source.empty()) {
@@ -196,7 +199,7 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
     }
     return {};
   };
-  if (!want_tier2) WIRT_TRY(write_c());
+  if (c_first) WIRT_TRY(write_c());
   m->timings_.translate_ms = ms_since(t0);
 
   auto slot = std::make_shared<Tier2Slot>();

@@ -141,6 +141,11 @@ std::string tier1_key(std::string_view tier2_key) {
   return core::sha256_hex(fmt::format("wirt-tier1\nlibtcc=0.9.27\n{}", tier2_key));
 }
 
+bool tier1_cached(std::string_view key) {
+  std::error_code ec;
+  return std::filesystem::exists(tier1_path(key), ec);
+}
+
 core::Result<std::shared_ptr<const Code>> load_tier1(std::string_view key, bool guard_pages,
                                                      std::string_view name) {
   std::string path = tier1_path(key), why;

@@ -23,6 +23,8 @@ core::Result<std::shared_ptr<const Code>> compile_tier1(const std::string& c_sou
 // <cache_dir>/<key>.t1.o, sealed like tier-2 objects (tier2_cache.h), and later boots only
 // load and link it. tier1_key() derives the key from the module's tier-2 key.
 std::string tier1_key(std::string_view tier2_key);
+// True when an object is stored under `key` (not verified: load_tier1 does that).
+bool tier1_cached(std::string_view key);
 // NotFound when absent (or rejected: then it is removed, with a warning).
 core::Result<std::shared_ptr<const Code>> load_tier1(std::string_view key, bool guard_pages,
                                                      std::string_view name);
