@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -57,6 +58,9 @@ void finish(Tier2Slot& slot, core::Result<std::shared_ptr<const Code>> r) {
   slot.cv.notify_all();
 }
 
+// True while the background job writes a module's C (see run_job).
+std::atomic<bool> g_job_writing_c{false};
+
 void run_job(const std::shared_ptr<Tier2Slot>& slot) {
   {
     std::lock_guard lock(slot->mu);
@@ -67,7 +71,11 @@ void run_job(const std::shared_ptr<Tier2Slot>& slot) {
     return;
   }
   if (slot->c_source.empty()) {
+    // Exit does not wait for this (Tier2Queue::stop): the C writer of a big module runs for
+    // seconds and uses nothing that exit tears down; build_tier2 then sees the cancellation.
+    g_job_writing_c.store(true);
     auto tr = translate(slot->binary, slot->name, /*write_c=*/true);
+    g_job_writing_c.store(false);
     if (!tr) {
       finish(*slot, std::move(tr).error());
       return;
@@ -116,7 +124,7 @@ class Tier2Queue {
     cancel_tier2_builds();
     cv_.notify_all();
     // Bounded: a dlopen or a hash of a large object still finishes; a compiler is killed.
-    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return !busy_; });
+    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return !busy_ || g_job_writing_c.load(); });
   }
   void loop() {
     for (;;) {
