@@ -55,6 +55,7 @@ constexpr size_t kO1Threshold = 4u << 20;  // bytes of C above which -O1 is used
 constexpr size_t kSplitThreshold = 2u << 20;  // bytes of C above which tier 2 splits into units
 constexpr size_t kMaxUnitBytes = 8u << 20;    // largest unit (of function bodies) when split
 constexpr int kTimeoutSec = 600;
+constexpr int kUnitWallTimeoutSec = 4 * kTimeoutSec;
 constexpr uint64_t kMemoryLimitKb = 4ull << 20;  // 4 GiB of address space for the compiler
 
 constexpr std::string_view kMagic = "WIRTSO01";
@@ -230,7 +231,11 @@ int build_units(const std::vector<std::string>& units, const std::string& base,
   auto worker = [&] {
     for (size_t k; (k = next.fetch_add(1)) < n && failed_unit.load() < 0 && !g_builds_canceled.load();) {
       size_t i = order[k];
-      status[i] = run(compiler_argv(opt, {"-c", "-o", o_paths[i], c_paths[i]}), logs[i], nullptr, kTimeoutSec);
+      // Each compiler is bounded by its CPU-time limit (ulimit -t); the wall-clock bound is
+      // looser: on a machine shared with other jobs a unit got 6% of a core and its 40 s of CPU
+      // took over 10 minutes (the JS component's build failed on the 600 s wall limit).
+      status[i] = run(compiler_argv(opt, {"-c", "-o", o_paths[i], c_paths[i]}), logs[i], nullptr,
+                      kUnitWallTimeoutSec);
       if (status[i] != 0) {
         int none = -1;
         failed_unit.compare_exchange_strong(none, int(i));
