@@ -22,8 +22,12 @@ demo: build
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# Runs every bench script, then bench/report.py turns their ROW lines (bench/README.md) into
+# bench/REPORT.md and its chart.
 bench: build
-	@bash bench/run.sh $(WIRT)
+	@mkdir -p $(BUILD)/bench
+	@bash -o pipefail -c 'bash bench/run.sh $(WIRT) | tee $(BUILD)/bench/run.log'
+	@python3 bench/report.py $(BUILD)/bench/run.log bench
 
 clean:
 	rm -rf $(BUILD)

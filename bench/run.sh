@@ -20,6 +20,8 @@ echo
 bash "$HERE/components/run.sh" "$WIRT"
 if [ -x "$HERE/wasm/run.sh" ]; then bash "$HERE/wasm/run.sh" "$WIRT"; fi
 echo
+bash "$HERE/big/run.sh" "$WIRT"
+echo
 bash "$HERE/http/run.sh" "$WIRT"
 echo
 bash "$HERE/wasi/files.sh" "$WIRT"

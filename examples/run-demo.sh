@@ -16,7 +16,7 @@ echo
 run test -a "$APP"
 
 # Components: the project's own C and JavaScript components (records, variants, options).
-echo "\$ wirt call -a $(dirname "$0")/components comp:main   # the JS component compiles on tier 1 (~20 s)"
+echo "\$ wirt call -a $(dirname "$0")/components comp:main   # the 13 MB JS component: tier 1 compiles it on a cold cache (~20 s), later runs load the cached code"
 "$WIRT" call -a "$(dirname "$0")/components" comp:main
 echo
 

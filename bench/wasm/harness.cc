@@ -249,6 +249,25 @@ int compute(const std::string& wasm_path) {
   }
   std::printf("| **geomean vs native** | | 1.00× | **%.2f×** | %.2f× | %s |\n", std::exp(g2 / 4), std::exp(g1 / 4),
               nv == 4 ? (std::to_string(std::exp(gv / 4)).substr(0, 4) + "×").c_str() : "skipped");
+  // Interruption overhead (issue 11 item 5): the same tier-2 workloads with a call deadline
+  // armed (the watchdog then tracks the call) against none, alternating, best of 3 each.
+  double gi = 0;
+  for (const W& w : ws) {
+    std::string fn = std::string("run_") + w.name;
+    double off = 1e300, on = 1e300;
+    for (int round = 0; round < 3; round++) {
+      off = std::min(off, best_ms(1, [&] { call_u32(*e2->inst, fn.c_str(), w.reps); }));
+      on = std::min(on, best_ms(1, [&] {
+        e2->inst->set_call_deadline(std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::steady_clock::now().time_since_epoch() + std::chrono::hours(1)).count());
+        call_u32(*e2->inst, fn.c_str(), w.reps);
+      }));
+    }
+    gi += std::log(on / off);
+  }
+  double overhead = (std::exp(gi / 4) - 1) * 100;
+  std::printf("\nInterruption overhead on tier 2 (deadline armed vs none, geomean of the 4 workloads): %+.1f%%\n", overhead);
+  std::printf("ROW interrupt_overhead_pct %.1f %% %.3f\n", overhead, std::exp(gi / 4));
   std::printf("\nCompile of bench.wasm (%zu bytes): tier 1 ready in %.1f ms, tier 2 (uncached) in %.0f ms.\n",
               bin.size(), c1, c2);
   std::printf("@@ tier2_geomean=%.3f\n", std::exp(g2 / 4));

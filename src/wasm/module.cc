@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "core/log.h"
+#include "core/sha256.h"
 #include "wasm/c_glue.h"
 #include "wasm/frontend.h"
 #include "wasm/rt_memory.h"
@@ -25,12 +27,17 @@ struct Tier2Slot {
   std::shared_ptr<const Code> code;  // set when tier 2 is ready
   bool done = false;
   std::string error;
-  // Job input, dropped when the job finishes.
+  // Job input, dropped when the job finishes: the C, or the binary to write it from.
   std::string c_source, key, name;
+  std::vector<uint8_t> binary;
   bool guard = true;
 };
 
 namespace {
+
+// Bytes of C above which tier-1 code is cached on disk (a small module compiles in ~15 ms,
+// less than reading and verifying a cached object would save).
+constexpr size_t kTier1CacheMinBytes = 1u << 20;
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -46,8 +53,13 @@ void finish(Tier2Slot& slot, core::Result<std::shared_ptr<const Code>> r) {
   slot.done = true;
   slot.c_source.clear();
   slot.c_source.shrink_to_fit();
+  slot.binary.clear();
+  slot.binary.shrink_to_fit();
   slot.cv.notify_all();
 }
+
+// True while the background job writes a module's C (see run_job).
+std::atomic<bool> g_job_writing_c{false};
 
 void run_job(const std::shared_ptr<Tier2Slot>& slot) {
   {
@@ -57,6 +69,18 @@ void run_job(const std::shared_ptr<Tier2Slot>& slot) {
   if (slot.use_count() == 1) {  // the module is gone: nobody wants the result now
     finish(*slot, core::canceled("module released"));
     return;
+  }
+  if (slot->c_source.empty()) {
+    // Exit does not wait for this (Tier2Queue::stop): the C writer of a big module runs for
+    // seconds and uses nothing that exit tears down; build_tier2 then sees the cancellation.
+    g_job_writing_c.store(true);
+    auto tr = translate(slot->binary, slot->name, /*write_c=*/true);
+    g_job_writing_c.store(false);
+    if (!tr) {
+      finish(*slot, std::move(tr).error());
+      return;
+    }
+    slot->c_source = assemble_c(*tr, slot->guard, slot->key);
   }
   auto r = build_tier2(slot->c_source, slot->key, slot->guard, slot->name);
   if (!r && r.error().kind() != core::ErrorKind::Canceled)
@@ -100,7 +124,7 @@ class Tier2Queue {
     cancel_tier2_builds();
     cv_.notify_all();
     // Bounded: a dlopen or a hash of a large object still finishes; a compiler is killed.
-    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return !busy_; });
+    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return !busy_ || g_job_writing_c.load(); });
   }
   void loop() {
     for (;;) {
@@ -153,9 +177,13 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
                                                              const CompileOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   bool want_tier2 = options.tier2 && system_compiler().available;
-  // Validate first without writing C: when tier 2 is cached, C is never needed (a warm start of
-  // a large module then costs a parse and a dlopen, not the C writer).
-  auto tr = translate(binary, options.name, /*write_c=*/!want_tier2);
+  bool guard = decide_guard(options.bounds_checks);
+  std::string key = tier2_key(core::sha256_hex(binary), guard);
+  // Validate first without writing C: when tier 2 (or, for a big module, tier 1) is cached, C
+  // is never needed (a warm start of a large module then costs a parse and a load, not the C
+  // writer).
+  bool c_first = !want_tier2 && !tier1_cached(tier1_key(key));
+  auto tr = translate(binary, options.name, /*write_c=*/c_first);
   if (!tr) return std::move(tr).error();
   std::shared_ptr<Module> m(new Module);
   m->name_ = options.name;
@@ -164,9 +192,7 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   m->exports_ = tr->exports;
   m->imports_ = tr->imports;
   for (size_t i = 0; i < m->exports_.size(); i++) m->export_index_[m->exports_[i].name] = int(i);
-  m->guard_pages_ = decide_guard(options.bounds_checks);
-
-  std::string key = tier2_key(m->sha256_, m->guard_pages_);
+  m->guard_pages_ = guard;
   std::string c_source;
   auto write_c = [&]() -> core::Status {
     if (tr->c_source.empty()) {
@@ -181,7 +207,7 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
     }
     return {};
   };
-  if (!want_tier2) WIRT_TRY(write_c());
+  if (c_first) WIRT_TRY(write_c());
   m->timings_.translate_ms = ms_since(t0);
 
   auto slot = std::make_shared<Tier2Slot>();
@@ -202,16 +228,28 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
     slot->done = true;
     slot->error = options.tier2 ? "no C compiler" : "tier 2 disabled";
   }
-  if (c_source.empty()) {
+  auto ensure_c = [&]() -> core::Status {
+    if (!c_source.empty()) return {};
     auto t1 = std::chrono::steady_clock::now();
     WIRT_TRY(write_c());
     m->timings_.translate_ms += ms_since(t1);
-  }
+    return {};
+  };
 
   bool need_tier1 = options.tier1 || !want_tier2;
   if (need_tier1 && !(want_tier2 && options.tier2_sync)) {
+    // A big module's tier-1 object is cached on disk: a later boot loads it without writing
+    // or compiling C (the tier-2 build, if any, then writes its C in the background).
+    std::string t1key = tier1_key(key);
     auto t1 = std::chrono::steady_clock::now();
-    auto code = compile_tier1(c_source, m->guard_pages_, options.name);
+    auto code = load_tier1(t1key, m->guard_pages_, options.name);
+    if (!code) {
+      WIRT_TRY(ensure_c());
+      t1 = std::chrono::steady_clock::now();
+      code = c_source.size() > kTier1CacheMinBytes
+                 ? compile_tier1_cached(c_source, t1key, m->guard_pages_, options.name)
+                 : compile_tier1(c_source, m->guard_pages_, options.name);
+    }
     m->timings_.tier1_ms = ms_since(t1);
     if (code) {
       m->tier1_ = std::move(*code);
@@ -223,12 +261,16 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   }
   if (want_tier2) {
     if (options.tier2_sync || !m->tier1_) {
+      WIRT_TRY(ensure_c());
       auto r = build_tier2(c_source, key, m->guard_pages_, options.name);
       if (!r) return std::move(r).error();
       slot->code = std::move(*r);
       slot->done = true;
     } else {
-      slot->c_source = std::move(c_source);
+      if (c_source.empty())
+        slot->binary = m->binary_;  // the job writes the C itself
+      else
+        slot->c_source = std::move(c_source);
       Tier2Queue::get().push(slot);
     }
   }

@@ -6,9 +6,16 @@
 
 #include <cmath>
 #include <cstring>
+#include <atomic>
+#include <filesystem>
 #include <mutex>
 
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/sha256.h"
 #include "wasm/runtime.h"
+#include "wasm/tier2_cache.h"
 
 namespace wirt::wasm {
 namespace {
@@ -74,22 +81,31 @@ struct TccDeleter {
 
 }  // namespace
 
-core::Result<std::shared_ptr<const Code>> compile_tier1(const std::string& c_source,
-                                                        bool guard_pages, std::string_view name) {
-  std::unique_lock lock(g_tcc_mu);
+namespace {
+
+constexpr std::string_view kTier1Magic = "WIRTT101";
+
+// A fresh state for in-memory code. Called with g_tcc_mu held.
+TCCState* new_state(std::string* errors, int output_type) {
   TCCState* s = tcc_new();
-  if (!s) return core::internal("libtcc: cannot create a compiler state");
-  std::string errors;
-  tcc_set_error_func(s, &errors, on_tcc_error);
+  if (!s) return nullptr;
+  tcc_set_error_func(s, errors, on_tcc_error);
   tcc_set_options(s, "-nostdlib -nostdinc");
-  tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
+  tcc_set_output_type(s, output_type);
+  return s;
+}
+
+// Links state `s` (which has the module's code) in memory and enters the module. Takes the
+// lock and the state.
+core::Result<std::shared_ptr<const Code>> link_state(std::unique_lock<std::mutex> lock, TCCState* s,
+                                                     std::string& errors, bool guard_pages,
+                                                     std::string_view name) {
+  for (const auto& sym : kSymbols) tcc_add_symbol(s, sym.name, sym.addr);
   auto fail = [&](std::string_view what) {
     tcc_delete(s);
     return core::internal(fmt::format("{}: tier-1 compiler (libtcc) failed to {}: {}", name, what,
                                       errors.empty() ? "no message" : errors));
   };
-  if (tcc_compile_string(s, c_source.c_str()) != 0) return fail("compile the generated C");
-  for (const auto& sym : kSymbols) tcc_add_symbol(s, sym.name, sym.addr);
   if (tcc_relocate(s, TCC_RELOCATE_AUTO) < 0) return fail("link the generated code");
   auto entry = reinterpret_cast<wirt_module_entry_fn>(tcc_get_symbol(s, WIRT_MODULE_ENTRY_NAME));
   if (!entry) return fail("find the module entry point");
@@ -101,6 +117,90 @@ core::Result<std::shared_ptr<const Code>> compile_tier1(const std::string& c_sou
   code->tier = 1;
   code->guard_pages = guard_pages;
   return std::shared_ptr<const Code>(std::move(code));
+}
+
+std::string tier1_path(std::string_view key) { return fmt::format("{}/{}.t1.o", cache_dir(), key); }
+
+}  // namespace
+
+core::Result<std::shared_ptr<const Code>> compile_tier1(const std::string& c_source,
+                                                        bool guard_pages, std::string_view name) {
+  std::unique_lock lock(g_tcc_mu);
+  std::string errors;
+  TCCState* s = new_state(&errors, TCC_OUTPUT_MEMORY);
+  if (!s) return core::internal("libtcc: cannot create a compiler state");
+  if (tcc_compile_string(s, c_source.c_str()) != 0) {
+    tcc_delete(s);
+    return core::internal(fmt::format("{}: tier-1 compiler (libtcc) failed to compile the generated C: {}",
+                                      name, errors.empty() ? "no message" : errors));
+  }
+  return link_state(std::move(lock), s, errors, guard_pages, name);
+}
+
+std::string tier1_key(std::string_view tier2_key) {
+  return core::sha256_hex(fmt::format("wirt-tier1\nlibtcc=0.9.27\n{}", tier2_key));
+}
+
+bool tier1_cached(std::string_view key) {
+  std::error_code ec;
+  return std::filesystem::exists(tier1_path(key), ec);
+}
+
+core::Result<std::shared_ptr<const Code>> load_tier1(std::string_view key, bool guard_pages,
+                                                     std::string_view name) {
+  std::string path = tier1_path(key), why;
+  if (!verify_cache_file(path, kTier1Magic, key, &why)) {
+    if (why.empty()) return core::not_found("not cached");
+    core::log_warn("wasm: {}: ignoring cached tier-1 object {} ({}); rebuilding it", name, path, why);
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return core::not_found("cache entry rejected");
+  }
+  std::unique_lock lock(g_tcc_mu);
+  std::string errors;
+  TCCState* s = new_state(&errors, TCC_OUTPUT_MEMORY);
+  if (!s) return core::internal("libtcc: cannot create a compiler state");
+  // tcc reads the object by its ELF offsets: the trailer after it is never looked at.
+  if (tcc_add_file(s, path.c_str()) != 0) {
+    tcc_delete(s);
+    return core::internal(fmt::format("{}: cannot load cached tier-1 object {}: {}", name, path, errors));
+  }
+  return link_state(std::move(lock), s, errors, guard_pages, name);
+}
+
+core::Result<std::shared_ptr<const Code>> compile_tier1_cached(const std::string& c_source,
+                                                               std::string_view key, bool guard_pages,
+                                                               std::string_view name) {
+  std::string dir = cache_dir();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  static std::atomic<uint64_t> counter{0};
+  // Named like tier 2's temporary files, so an abandoned one is removed the same way.
+  std::string tmp = fmt::format("{}/.tmp-{}-{}-{}.o", dir, key.substr(0, 16), getpid(), counter++);
+  {
+    std::unique_lock lock(g_tcc_mu);
+    std::string errors;
+    TCCState* s = new_state(&errors, TCC_OUTPUT_OBJ);
+    if (!s) return core::internal("libtcc: cannot create a compiler state");
+    bool ok = tcc_compile_string(s, c_source.c_str()) == 0 && tcc_output_file(s, tmp.c_str()) == 0;
+    tcc_delete(s);
+    if (!ok) {
+      std::filesystem::remove(tmp, ec);
+      // The in-memory path reports the compiler's message.
+      lock.unlock();
+      return compile_tier1(c_source, guard_pages, name);
+    }
+  }
+  if (!seal_cache_file(tmp, kTier1Magic, key)) {
+    std::filesystem::remove(tmp, ec);
+    return compile_tier1(c_source, guard_pages, name);
+  }
+  std::filesystem::rename(tmp, tier1_path(key), ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return compile_tier1(c_source, guard_pages, name);
+  }
+  return load_tier1(key, guard_pages, name);
 }
 
 }  // namespace wirt::wasm

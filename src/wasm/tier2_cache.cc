@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -26,6 +27,7 @@
 #include "core/log.h"
 #include "wasm/runtime.h"
 #include "core/sha256.h"
+#include "wasm/c_split.h"
 #include "wasm/rt_text.inc"  // kRtAbiText, kRtPreludeText
 
 extern char** environ;
@@ -50,7 +52,10 @@ constexpr const char* kFlags =
     "-fPIC -shared -fvisibility=hidden -fno-optimize-sibling-calls -fstack-clash-protection "
     "-fno-math-errno -ffp-contract=off -fsignaling-nans -w";
 constexpr size_t kO1Threshold = 4u << 20;  // bytes of C above which -O1 is used
+constexpr size_t kSplitThreshold = 2u << 20;  // bytes of C above which tier 2 splits into units
+constexpr size_t kMaxUnitBytes = 8u << 20;    // largest unit (of function bodies) when split
 constexpr int kTimeoutSec = 600;
+constexpr int kUnitWallTimeoutSec = 4 * kTimeoutSec;
 constexpr uint64_t kMemoryLimitKb = 4ull << 20;  // 4 GiB of address space for the compiler
 
 constexpr std::string_view kMagic = "WIRTSO01";
@@ -167,7 +172,115 @@ void remove_abandoned_temp_files(const std::string& dir) {
   });
 }
 
+
+bool write_file(const std::string& path, std::string_view text) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(text.data(), std::streamsize(text.size()));
+  return bool(f);
+}
+
+// The compiler command line, wrapped in a shell that applies the limits. The shell runs the
+// compiler as a child and, when wirt dies (its death signal, SIGTERM), kills the whole group:
+// cc1 and as are the driver's children and have no death signal.
+std::vector<std::string> compiler_argv(const std::string& opt, std::initializer_list<std::string> tail_args) {
+  std::vector<std::string> argv = {
+      "/bin/sh", "-c",
+      "ulimit -v \"$1\"; ulimit -t \"$2\"; shift 2; trap 'kill -KILL 0' TERM HUP; \"$@\" & wait $!",
+      "sh",
+      std::to_string(kMemoryLimitKb), std::to_string(kTimeoutSec), system_compiler().command, opt};
+  std::istringstream flags(kFlags);
+  for (std::string f; flags >> f;) argv.push_back(f);
+  argv.insert(argv.end(), tail_args);
+  return argv;
+}
+
+uint64_t mem_available_kb() {
+  std::ifstream f("/proc/meminfo");
+  std::string key;
+  uint64_t kb = 0;
+  while (f >> key >> kb) {
+    if (key == "MemAvailable:") return kb;
+    f.ignore(256, '\n');
+  }
+  return 0;
+}
+
+// Compiles units 0..N-1 to objects with up to tier2_jobs() compilers at once, then links them
+// into `base`.so. Returns the first failing status (0 on success); its log goes to *log.
+int build_units(const std::vector<std::string>& units, const std::string& base,
+                const std::string& opt, std::string* log, std::vector<std::string>* files) {
+  size_t n = units.size();
+  std::vector<std::string> c_paths(n), o_paths(n), logs(n);
+  for (size_t i = 0; i < n; i++) {
+    c_paths[i] = fmt::format("{}.u{}.c", base, i);
+    o_paths[i] = fmt::format("{}.u{}.o", base, i);
+    logs[i] = fmt::format("{}.u{}.log", base, i);
+    files->insert(files->end(), {c_paths[i], o_paths[i], logs[i]});
+    if (!write_file(c_paths[i], units[i])) {
+      *log = "cannot write " + c_paths[i];
+      return -1;
+    }
+  }
+  // Biggest units first, so the last to finish is a small one.
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; i++) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return units[a].size() > units[b].size(); });
+  std::atomic<size_t> next{0};
+  std::atomic<int> failed_unit{-1};
+  std::vector<int> status(n, 0);
+  auto worker = [&] {
+    for (size_t k; (k = next.fetch_add(1)) < n && failed_unit.load() < 0 && !g_builds_canceled.load();) {
+      size_t i = order[k];
+      // Each compiler is bounded by its CPU-time limit (ulimit -t); the wall-clock bound is
+      // looser: on a machine shared with other jobs a unit got 6% of a core and its 40 s of CPU
+      // took over 10 minutes (the JS component's build failed on the 600 s wall limit).
+      status[i] = run(compiler_argv(opt, {"-c", "-o", o_paths[i], c_paths[i]}), logs[i], nullptr,
+                      kUnitWallTimeoutSec);
+      if (status[i] != 0) {
+        int none = -1;
+        failed_unit.compare_exchange_strong(none, int(i));
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  int jobs = std::min<int>(tier2_jobs(), int(n));
+  for (int j = 1; j < jobs; j++) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  if (int f = failed_unit.load(); f >= 0) {
+    read_file(logs[size_t(f)], log);
+    *log = fmt::format("unit {} of {}: {}", f, n, *log);
+    return status[size_t(f)];
+  }
+  if (g_builds_canceled.load()) return -1;
+  std::vector<std::string> link = compiler_argv(opt, {"-shared", "-o", base + ".so"});
+  link.insert(link.end(), o_paths.begin(), o_paths.end());
+  int st = run(link, base + ".log", nullptr, kTimeoutSec);
+  if (st != 0) read_file(base + ".log", log);
+  return st;
+}
+
 }  // namespace
+
+int tier2_jobs() {
+  if (const char* e = std::getenv("WIRT_TIER2_JOBS"); e && std::atoi(e) > 0) return std::atoi(e);
+  // Each compiler is capped at kMemoryLimitKb of address space; half of the available memory
+  // bounds how many run at once, the core count bounds it too.
+  int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+  uint64_t avail = mem_available_kb();
+  int by_memory = avail ? int(std::max<uint64_t>(1, avail / 2 / kMemoryLimitKb)) : 1;
+  return std::max(1, std::min(cores, by_memory));
+}
+
+size_t tier2_unit_bytes(size_t c_size, int jobs) {
+  if (const char* e = std::getenv("WIRT_TIER2_UNIT_KB"); e && std::atoll(e) > 0)
+    return size_t(std::atoll(e)) << 10;
+  if (c_size <= kSplitThreshold) return SIZE_MAX;
+  // A few units per compiler so the compilers finish together; bounded so that no compiler
+  // needs more than a fraction of its limit.
+  size_t target = c_size / size_t(std::max(1, jobs) * 3);
+  return std::clamp<size_t>(target, 512u << 10, kMaxUnitBytes);
+}
 
 const CompilerInfo& system_compiler() {
   static const CompilerInfo info = [] {
@@ -213,21 +326,17 @@ std::string tier2_path(std::string_view key) { return fmt::format("{}/{}.so", ca
 core::Result<std::shared_ptr<const Code>> load_tier2(std::string_view key, bool guard_pages,
                                                      std::string_view name) {
   std::string path = tier2_path(key);
-  std::string bytes;
-  if (!read_file(path, &bytes)) return core::not_found("not cached");
   auto reject = [&](std::string_view why) -> core::Error {
     core::log_warn("wasm: {}: ignoring cached object {} ({}); rebuilding it", name, path, why);
     std::error_code ec;
     fs::remove(path, ec);
     return core::not_found("cache entry rejected");
   };
-  if (bytes.size() < kTrailer) return reject("truncated");
-  std::string_view all(bytes);
-  std::string_view trailer = all.substr(all.size() - kTrailer);
-  std::string_view payload = all.substr(0, all.size() - kTrailer);
-  if (trailer.substr(0, 8) != kMagic) return reject("no wirt trailer");
-  if (trailer.substr(8, 64) != key) return reject("built for another key");
-  if (trailer.substr(72, 64) != core::sha256_hex(payload)) return reject("checksum mismatch");
+  std::string why;
+  if (!verify_cache_file(path, kMagic, key, &why)) {
+    if (why.empty()) return core::not_found("not cached");
+    return reject(why);
+  }
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) return reject(fmt::format("dlopen: {}", dlerror()));
   std::shared_ptr<void> keep(handle, DlCloser{});
@@ -258,57 +367,46 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
   std::string base = fmt::format("{}/.tmp-{}-{}-{}", dir, key.substr(0, 16), getpid(),
                                  g_tmp_counter.fetch_add(1));
   std::string c_path = base + ".c", so_path = base + ".so", log_path = base + ".log";
+  std::vector<std::string> extra_files;  // the units' .c, .o and .log files
   auto cleanup = [&] {
     std::error_code e;
     fs::remove(c_path, e);
     fs::remove(so_path, e);
     fs::remove(log_path, e);
+    for (const auto& f : extra_files) fs::remove(f, e);
   };
-  {
-    std::ofstream f(c_path, std::ios::binary);
-    f.write(c_source.data(), std::streamsize(c_source.size()));
-    if (!f) {
-      cleanup();
-      return core::unavailable(fmt::format("cannot write {}", c_path));
-    }
+  std::string opt = opt_flag(c_source.size());
+  std::vector<std::string> units =
+      split_c_units(c_source, tier2_unit_bytes(c_source.size(), tier2_jobs()));
+  if (units.empty() && !write_file(c_path, c_source)) {
+    cleanup();
+    return core::unavailable(fmt::format("cannot write {}", c_path));
   }
-  // The shell runs the compiler as a child and, when wirt dies (its death signal, SIGTERM),
-  // kills the whole group: cc1 and as are the driver's children and have no death signal.
-  std::vector<std::string> argv = {
-      "/bin/sh", "-c",
-      "ulimit -v \"$1\"; ulimit -t \"$2\"; shift 2; trap 'kill -KILL 0' TERM HUP; \"$@\" & wait $!",
-      "sh",
-      std::to_string(kMemoryLimitKb), std::to_string(kTimeoutSec), cc.command,
-      opt_flag(c_source.size())};
-  std::istringstream flags(kFlags);
-  for (std::string f; flags >> f;) argv.push_back(f);
-  argv.insert(argv.end(), {"-o", so_path, c_path});
-  int status = run(argv, log_path, nullptr, kTimeoutSec);
+  std::string log;
+  auto fail = [&](int status) {
+    cleanup();
+    return core::internal(fmt::format("{}: tier-2 compile failed ({}): {}", name,
+                                      status < 0 ? "timeout or spawn failure" : "exit " + std::to_string(status),
+                                      tail(log, 1500)));
+  };
+  int status = units.empty()
+                   ? run(compiler_argv(opt, {"-o", so_path, c_path}), log_path, nullptr, kTimeoutSec)
+                   : build_units(units, base, opt, &log, &extra_files);
   if (g_builds_canceled.load()) {
     cleanup();
     return core::canceled("process exiting");
   }
   if (status != 0) {
-    std::string log;
-    read_file(log_path, &log);
-    cleanup();
-    return core::internal(fmt::format("{}: tier-2 compile failed ({}): {}", name,
-                                      status < 0 ? "timeout or spawn failure" : "exit " + std::to_string(status),
-                                      tail(log, 1500)));
+    if (units.empty()) read_file(log_path, &log);
+    return fail(status);
   }
-  std::string so;
-  if (!read_file(so_path, &so)) {
+  if (!fs::exists(so_path)) {
     cleanup();
     return core::internal("tier-2 compiler produced no output");
   }
-  std::string trailer = std::string(kMagic) + std::string(key) + core::sha256_hex(std::string_view(so));
-  {
-    std::ofstream f(so_path, std::ios::binary | std::ios::app);
-    f.write(trailer.data(), std::streamsize(trailer.size()));
-    if (!f) {
-      cleanup();
-      return core::unavailable("cannot write the tier-2 object");
-    }
+  if (!seal_cache_file(so_path, kMagic, key)) {
+    cleanup();
+    return core::unavailable("cannot write the tier-2 object");
   }
   chmod(so_path.c_str(), 0444);  // cache entries are never modified in place
   fs::rename(so_path, tier2_path(key), ec);
@@ -318,5 +416,29 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
 }
 
 void cancel_tier2_builds() { g_builds_canceled.store(true); }
+
+bool seal_cache_file(const std::string& path, std::string_view magic, std::string_view key) {
+  std::string bytes;
+  if (magic.size() != 8 || key.size() != 64 || !read_file(path, &bytes)) return false;
+  std::string trailer = std::string(magic) + std::string(key) + core::sha256_hex(std::string_view(bytes));
+  std::ofstream f(path, std::ios::binary | std::ios::app);
+  f.write(trailer.data(), std::streamsize(trailer.size()));
+  return bool(f);
+}
+
+bool verify_cache_file(const std::string& path, std::string_view magic, std::string_view key,
+                       std::string* why) {
+  why->clear();
+  std::string bytes;
+  if (!read_file(path, &bytes)) return false;
+  if (bytes.size() < kTrailer) return *why = "truncated", false;
+  std::string_view all(bytes);
+  std::string_view trailer = all.substr(all.size() - kTrailer);
+  std::string_view payload = all.substr(0, all.size() - kTrailer);
+  if (trailer.substr(0, 8) != magic) return *why = "no wirt trailer", false;
+  if (trailer.substr(8, 64) != key) return *why = "built for another key", false;
+  if (trailer.substr(72, 64) != core::sha256_hex(payload)) return *why = "checksum mismatch", false;
+  return true;
+}
 
 }  // namespace wirt::wasm

@@ -44,8 +44,24 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
                                                       std::string_view key, bool guard_pages,
                                                       std::string_view name);
 
+// Big modules are compiled as several translation units (c_split.h) by up to tier2_jobs()
+// compilers at once, then linked into one object. tier2_jobs(): $WIRT_TIER2_JOBS, else the
+// core count, bounded so that every running compiler's address-space limit fits in half of
+// the available memory. tier2_unit_bytes(): $WIRT_TIER2_UNIT_KB (tests force small units with
+// it), else no split up to 2 MB of C, else about a third of a compiler's share, 512 KB..8 MB.
+int tier2_jobs();
+size_t tier2_unit_bytes(size_t c_size, int jobs);
+
 // Kills a compiler that is running and makes every later build_tier2 fail with Canceled.
 // For process exit only: irreversible. Async-signal-safe is not promised; any thread.
 void cancel_tier2_builds();
+
+// Cache files (tier-2 objects, tier-1 objects) end with a trailer: an 8-byte magic, the
+// 64-character key, the sha256 of the bytes before it. seal_cache_file appends it;
+// verify_cache_file checks it: false with *why empty when the file is absent, else with the
+// reason the file must not be used.
+bool seal_cache_file(const std::string& path, std::string_view magic, std::string_view key);
+bool verify_cache_file(const std::string& path, std::string_view magic, std::string_view key,
+                       std::string* why);
 
 }  // namespace wirt::wasm
