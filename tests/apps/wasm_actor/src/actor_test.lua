@@ -22,9 +22,9 @@ local function round_trips(pid, n)
 end
 
 -- 100 requests, 100 replies, then a stop message: the actor returns how many it served.
-function M.hundred()
+local function hundred_then_stop(entry)
   local events = process.events()
-  local pid = assert(process.spawn_monitored("actor:doubler", "actor:host", 60000))
+  local pid = assert(process.spawn_monitored(entry, "actor:host", 60000))
   round_trips(pid, 100)
   assert(process.send(pid, "stop"))
   local res = wait_exit(events, pid)
@@ -33,39 +33,39 @@ function M.hundred()
   return true
 end
 
--- receive(timeout-ms) returns none when nothing arrives: the actor ends on its own.
-function M.idle_exit()
+function M.hundred()
+  return hundred_then_stop("actor:doubler")
+end
+
+-- Spawns entry with serve(idle_ms), does n round trips, waits for its end: result, elapsed ms.
+local function serve_until_exit(entry, idle_ms, n)
   local events = process.events()
   local t0 = time.now()
-  local pid = assert(process.spawn_monitored("actor:doubler", "actor:host", 50))
-  round_trips(pid, 3)
+  local pid = assert(process.spawn_monitored(entry, "actor:host", idle_ms))
+  round_trips(pid, n)
   local res = wait_exit(events, pid)
+  return res, time.now():sub(t0) / time.MILLISECOND
+end
+
+-- receive(timeout-ms) returns none when nothing arrives: the actor ends on its own.
+function M.idle_exit()
+  local res, ms = serve_until_exit("actor:doubler", 50, 3)
   assert(res.error == nil and res.value == 3, "served 3 then idled out")
-  assert(time.now():sub(t0) < 3000 * time.MILLISECOND)
+  assert(ms < 3000, "idled out after " .. ms .. " ms")
   return true
 end
 
 -- A receive waiting past limits.max_execution_ms ends the process with Timeout (not a hang).
 function M.deadline()
-  local events = process.events()
-  local t0 = time.now()
-  local pid = assert(process.spawn_monitored("actor:doubler_limited", "actor:host", 60000))
-  round_trips(pid, 2)
-  local res = wait_exit(events, pid)
+  local res, ms = serve_until_exit("actor:doubler_limited", 60000, 2)
   assert(res.error and res.error:kind() == errors.TIMEOUT, "Timeout, got " .. tostring(res.error))
-  assert(time.now():sub(t0) < 2000 * time.MILLISECOND, "ended near its 300 ms limit")
+  assert(ms < 2000, "ended near its 300 ms limit, not after " .. ms .. " ms")
   return true
 end
 
 -- On the isolated worker class the actor's waits still suspend fibers: it serves as before.
 function M.isolated()
-  local events = process.events()
-  local pid = assert(process.spawn_monitored("actor:doubler_isolated", "actor:host", 60000))
-  round_trips(pid, 100)
-  assert(process.send(pid, "stop"))
-  local res = wait_exit(events, pid)
-  assert(res.value == 100, "served " .. tostring(res.value) .. " " .. tostring(res.error))
-  return true
+  return hundred_then_stop("actor:doubler_isolated")
 end
 
 function M.unknown_topic()
