@@ -8,9 +8,11 @@
 #include "app/lua_kinds.h"
 #include "app/process_kinds.h"
 #include "app/wasm_kinds.h"
+#include "app/wippy_config.h"
 #include "core/log.h"
 #include "registry/config_number.h"
 #include "registry/topo.h"
+#include "sched/worker_class.h"
 #include "wasi/guest_env.h"
 #include "wasm/instance.h"
 
@@ -31,7 +33,13 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
   std::unique_ptr<App> app(new App());
   app->paths_ = report.paths;
   app->entries_ = std::move(report.entries);
-  app->scheduler_ = std::make_unique<sched::Scheduler>(sched::SchedulerOptions{options.threads});
+  auto wippy = load_wippy_config(report.paths.root);
+  if (!wippy) {
+    if (problems) problems->push_back(wippy.error());
+    return std::move(wippy).error();
+  }
+  app->policies_.set_strict(wippy->strict_mode);
+  app->start_schedulers(wippy->wasm_isolation, options.threads);
   app->processes_ = std::make_unique<sched::ProcessTable>(app->scheduler_.get(), &app->policies_);
   app->lua_ = std::make_unique<lua::LuaRuntime>(app->scheduler_.get(), &app->functions_);
   app->lua_->set_processes(app->processes_.get());
@@ -54,8 +62,28 @@ App::~App() {
   // collector destroys its time.timer/ticker asio timers, which need their io_context alive
   // (ASan: heap-use-after-free in ~TimerState at exit of app.modules).
   if (scheduler_) scheduler_->stop();
+  if (wasm_class_) wasm_class_->stop();
   lua_.reset();
   scheduler_.reset();
+}
+
+void App::start_schedulers(const WasmIsolation& iso, size_t threads) {
+  // The wasm worker class exists when an entry asks for it (pool.worker_class: wasm); with
+  // isolation enabled the main workers are pinned to the CPUs the class leaves.
+  bool wanted = false;
+  for (const auto& e : entries_) {
+    const core::Value* wc = e.data.find_path("pool.worker_class");
+    wanted = wanted || (wc && wc->is_string() && wc->as_string() == "wasm");
+  }
+  auto plan = sched::plan_worker_class(iso.enabled, iso.reserved_cores, iso.workers, iso.cpus, sched::allowed_cpus());
+  sched::SchedulerOptions main{threads};
+  if (wanted) {
+    main.cpus = plan.main_cpus;
+    sched::SchedulerOptions cls{plan.workers};
+    cls.cpus = plan.cpus;
+    wasm_class_ = std::make_unique<sched::Scheduler>(cls);
+  }
+  scheduler_ = std::make_unique<sched::Scheduler>(main);
 }
 
 const registry::Entry* App::find(const std::string& id) const {
@@ -78,7 +106,9 @@ core::Status App::build(const BootOptions& options, std::vector<core::Error>* pr
   LuaKinds lua_kinds(lua_.get(), &functions_, processes_.get());
   host::EngineSettings engine = options.engine;
   engine.policies = &policies_;  // wasi:sockets permission checks
+  engine.processes = processes_.get();  // a process.wasm's inbox
   wasm_ = std::make_unique<WasmKinds>(paths_.root, &functions_, processes_.get(), std::move(engine));
+  wasm_->set_wasm_class(wasm_class_.get());
   lua_->set_host_registries(&wasm_->env(), &wasm_->fs());
   http_ = std::make_unique<HttpKinds>(paths_.root, scheduler_.get(), &functions_);
   process_kinds_ = std::make_unique<ProcessKinds>(processes_.get(), scheduler_.get());

@@ -29,6 +29,7 @@ namespace wirt::app {
 class WasmKinds;
 class HttpKinds;
 class ProcessKinds;
+struct WasmIsolation;
 
 struct BootOptions {
   size_t threads = 0;  // worker threads; 0 = number of cores
@@ -78,9 +79,13 @@ class App {
  private:
   App() = default;
   core::Status build(const BootOptions& options, std::vector<core::Error>* problems);
+  // The main workers and, when an entry asks for it, the wasm worker class (.wippy.yaml
+  // scheduler.wasm_isolation; src/sched/worker_class.h).
+  void start_schedulers(const WasmIsolation& iso, size_t threads);
 
   registry::AppPaths paths_;
   std::vector<registry::Entry> entries_;
+  std::unique_ptr<sched::Scheduler> wasm_class_;  // before scheduler_: destroyed after it
   std::unique_ptr<sched::Scheduler> scheduler_;
   sched::FunctionTable functions_;
   std::unique_ptr<sched::ProcessTable> processes_;

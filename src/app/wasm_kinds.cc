@@ -4,8 +4,19 @@
 
 #include "host/component_function.h"
 #include "http/wasi_http.h"
+#include "sched/worker_class.h"
 
 namespace wirt::app {
+
+namespace {
+// pool.worker_class: wasm — every call of the entry runs on the wasm worker class while the
+// caller's fiber waits (src/sched/worker_class.h).
+sched::FunctionHandler run_on_class(sched::Scheduler& cls, sched::FunctionHandler run, std::string id) {
+  return [&cls, run = std::move(run), id = std::move(id)](const sched::CallContext& ctx, const core::Array& args) {
+    return sched::call_on(cls, [&] { return run(ctx, args); }, ctx.deadline, id);
+  };
+}
+}  // namespace
 
 bool WasmKinds::handles(const std::string& kind) const {
   return kind == "fs.directory" || kind == "function.wat" || kind == "function.wasm" || kind == "process.wasm" ||
@@ -26,6 +37,7 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
     if (!dir) return core::not_found(fmt::format("wasi.mounts: filesystem not found: {}", m.fs));
     config->wasi.host_mounts.push_back({dir->root().string(), m.guest, m.read_only || !dir->writable()});
   }
+  bool isolated = config->pool.worker_class == "wasm";
   sched::FunctionHandler run;
   bool wasi_http = config->transport == "wasi-http";
   if (bytes->is_component) {
@@ -47,6 +59,7 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
     run = [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); };
   }
   if (wasi_http) run = http::wasi_http_transport(std::move(run));
+  if (isolated && wasm_class_) run = run_on_class(*wasm_class_, std::move(run), entry.id.str());
   std::string id = entry.id.str();
   if (entry.kind == "process.wasm") processes_->add_factory(id, run);
   else functions_->add(id, run);

@@ -27,6 +27,8 @@ class WasmKinds {
   core::Status add(const registry::Entry& entry);
   const host::FsRegistry& fs() const { return fs_; }
   const host::EnvRegistry& env() const { return env_; }
+  // Where entries with pool.worker_class: wasm run (null: the app has no such entry).
+  void set_wasm_class(sched::Scheduler* wasm_class) { wasm_class_ = wasm_class; }
 
  private:
   std::filesystem::path app_root_;
@@ -35,6 +37,7 @@ class WasmKinds {
   host::EngineSettings settings_;
   host::FsRegistry fs_;
   host::EnvRegistry env_;
+  sched::Scheduler* wasm_class_ = nullptr;
 };
 
 }  // namespace wirt::app

@@ -1,5 +1,6 @@
 #include "host/component_function.h"
 #include "sched/stop_signal.h"
+#include "host/process_inbox.h"
 
 #include <algorithm>
 
@@ -128,6 +129,10 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
     }
   }
   fn->bind_host_imports();
+  // A process.wasm may read its inbox (host/process_inbox.h); other entries ask for it.
+  if (fn->config_.kind == "process.wasm" ||
+      std::find(fn->config_.imports.begin(), fn->config_.imports.end(), "wippy:process") != fn->config_.imports.end())
+    define_process_inbox(fn->imports_, settings.processes);
   wasm::Limits limits;
   if (fn->config_.max_memory_mb > 0) limits.max_memory_pages = static_cast<uint32_t>(fn->config_.max_memory_mb * 16);
   limits.max_execution_ms = static_cast<uint32_t>(fn->config_.max_execution_ms);

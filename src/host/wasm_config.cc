@@ -82,6 +82,7 @@ std::optional<std::string> import_group(std::string item) {
   item = item.substr(0, item.find('@'));
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kGroups = {
       {"funcs", {"wippy:runtime/funcs"}},
+      {"wippy:process", {"wippy:process/inbox"}},
       {"wasi1", {"wasi-preview1", "preview1", "wasi_snapshot_preview1"}},
       {"wasi:io", {"wasi:io/error", "wasi:io/streams"}},
       {"wasi:poll", {"wasi:io/poll"}},

@@ -27,6 +27,10 @@
 #include "wasm/instance.h"
 #include "wasm/module.h"
 
+namespace wirt::sched {
+class ProcessTable;
+}
+
 namespace wirt::host {
 
 // Modules and components compiled during one boot, by the sha256 of their bytes: entries that
@@ -47,6 +51,8 @@ struct EngineSettings {
   // The app's policies for host imports' permission checks (wasi:sockets, outgoing HTTP);
   // null: no checks.
   const sched::Policies* policies = nullptr;
+  // The app's processes, for a process.wasm's wippy:process/inbox (host/process_inbox.h).
+  sched::ProcessTable* processes = nullptr;
 };
 
 class WasmFunction {

@@ -1,10 +1,13 @@
 #include "sched/scheduler.h"
 #include "sched/stop_signal.h"
 
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cassert>
+#include <cerrno>
+#include <cstring>
 #include <future>
 #include <mutex>
 
@@ -85,8 +88,21 @@ struct PooledStack {
 class Worker {
  public:
   Worker(size_t index) : index_(index), guard_(boost::asio::make_work_guard(io_)) {}
-  void start() {
-    thread_ = std::thread([this] { io_.run(); });
+  void start(const std::vector<int>& cpus) {
+    thread_ = std::thread([this, cpus] {
+      pin(cpus);
+      io_.run();
+    });
+  }
+  // Pins the calling thread to `cpus` (none: unchanged). A failure (a CPU outside the
+  // process's allowed set) is logged and the thread runs unpinned.
+  static void pin(const std::vector<int>& cpus) {
+    if (cpus.empty()) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int c : cpus)
+      if (c >= 0 && c < CPU_SETSIZE) CPU_SET(c, &set);
+    if (::sched_setaffinity(0, sizeof(set), &set) != 0) core::log_warn("sched_setaffinity failed: {}", std::strerror(errno));
   }
   void stop() {
     guard_.reset();
@@ -190,7 +206,7 @@ StackPool& stack_pool(size_t size) {
 Scheduler::Scheduler(SchedulerOptions options) : options_(options) {
   size_t n = options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
   for (size_t i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i));
-  for (auto& w : workers_) w->start();
+  for (auto& w : workers_) w->start(options_.cpus);
 }
 
 Scheduler::~Scheduler() { stop(); }

@@ -52,6 +52,9 @@ class Waker {
 struct SchedulerOptions {
   size_t threads = 0;                    // 0 = number of cores
   size_t fiber_stack_bytes = 2u << 20;   // virtual size; pages are committed on touch
+  // CPUs every worker thread is pinned to (sched_setaffinity, Linux); empty = not pinned.
+  // Used by the worker classes of src/sched/worker_class.h.
+  std::vector<int> cpus;
 };
 
 class Scheduler {
