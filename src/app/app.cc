@@ -52,6 +52,10 @@ App::~App() {
   // collector destroys its time.timer/ticker asio timers, which need their io_context alive
   // (ASan: heap-use-after-free in ~TimerState at exit of app.modules).
   if (scheduler_) scheduler_->stop();
+  // What the current function generation and routes own (a hot reload's Lua states) goes now,
+  // while the io_contexts still exist.
+  if (http_) http_->install_routes({});
+  functions_.clear();
   lua_.reset();
   scheduler_.reset();
 }

@@ -27,6 +27,7 @@ namespace wirt::app {
 
 class WasmKinds;
 class HttpKinds;
+class Reloader;
 
 struct BootOptions {
   size_t threads = 0;  // worker threads; 0 = number of cores
@@ -46,6 +47,7 @@ class App {
                                  const sched::CallContext& ctx = {});
 
   const registry::AppPaths& paths() const { return paths_; }
+  // The running definitions; a hot reload replaces them (read on the control thread only).
   const std::vector<registry::Entry>& entries() const { return entries_; }
   const registry::Entry* find(const std::string& id) const;
   sched::Scheduler& scheduler() { return *scheduler_; }
@@ -70,6 +72,7 @@ class App {
   HttpKinds& http() { return *http_; }
 
  private:
+  friend class Reloader;  // hot reload swaps the function layer and routes (app/reload.h)
   App() = default;
   core::Status build(const BootOptions& options, std::vector<core::Error>* problems);
 

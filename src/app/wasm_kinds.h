@@ -27,6 +27,7 @@ class WasmKinds {
   core::Status add(const registry::Entry& entry);
   const host::FsRegistry& fs() const { return fs_; }
   const host::EnvRegistry& env() const { return env_; }
+  const host::EngineSettings& settings() const { return settings_; }
 
  private:
   std::filesystem::path app_root_;
