@@ -12,6 +12,7 @@ removed one is 404) on the same listener.
 
 Usage: watch_under_load.py WIRT. Exit 77 (skipped) when wat2wasm is missing.
 """
+import hashlib
 import http.client
 import os
 import queue
@@ -35,7 +36,7 @@ entries:
   - {name: handler, kind: function.lua, source: file://handler.lua, method: handle, modules: [funcs]}
   - {name: lua_version, kind: function.lua, source: file://lua_version.lua, method: version}
   - {name: wasm_files, kind: fs.directory, directory: ./wasm}
-  - {name: wasm_version, kind: function.wasm, fs: app:wasm_files, path: version.wasm, method: version}
+  - {name: wasm_version, kind: function.wasm, fs: app:wasm_files, path: version.wasm, hash: "sha256:%s", method: version}
 """
 EXTRA = """  - {name: added, kind: http.endpoint, meta: {router: app:api}, method: GET, path: /added, func: app:lua_version}
 """
@@ -82,12 +83,17 @@ def run(wirt, wat2wasm, tmp):
                        check=True)
         with open(os.path.join(staged, "v%d.lua" % n), "w") as f:
             f.write(lua_version(n))
+    digests = {}
+    for n in (1, 2):
+        with open(os.path.join(staged, "v%d.wasm" % n), "rb") as f:
+            digests[n] = hashlib.sha256(f.read()).hexdigest()
+        with open(os.path.join(staged, "v%d.yaml" % n), "w") as f:
+            f.write(INDEX % digests[n])
     shutil.copy(os.path.join(staged, "v1.wasm"), os.path.join(app, "wasm", "version.wasm"))
     shutil.copy(os.path.join(staged, "v1.lua"), os.path.join(src, "lua_version.lua"))
     with open(os.path.join(src, "handler.lua"), "w") as f:
         f.write(HANDLER)
-    with open(os.path.join(src, "_index.yaml"), "w") as f:
-        f.write(INDEX)
+    shutil.copy(os.path.join(staged, "v1.yaml"), os.path.join(src, "_index.yaml"))
 
     proc = subprocess.Popen([wirt, "run", "--watch", "-a", app, "--threads", "2"], stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, text=True)
@@ -155,10 +161,11 @@ def run(wirt, wat2wasm, tmp):
             t.start()
         for i in range(SWAPS):
             n = 2 if i % 2 == 0 else 1
-            # Both files in one burst (two renames, microseconds apart): one transaction.
-            shutil.copy(os.path.join(staged, "v%d.wasm" % n), os.path.join(tmp, "next.wasm"))
-            shutil.copy(os.path.join(staged, "v%d.lua" % n), os.path.join(tmp, "next.lua"))
+            # The files in one burst (three renames, microseconds apart): one transaction.
+            for name in ("wasm", "yaml", "lua"):
+                shutil.copy(os.path.join(staged, "v%d.%s" % (n, name)), os.path.join(tmp, "next." + name))
             os.replace(os.path.join(tmp, "next.wasm"), os.path.join(app, "wasm", "version.wasm"))
+            os.replace(os.path.join(tmp, "next.yaml"), os.path.join(src, "_index.yaml"))
             os.replace(os.path.join(tmp, "next.lua"), os.path.join(src, "lua_version.lua"))
             m = wait_for(r"reload (\d+) (applied|rejected)")
             assert m.group(2) == "applied" and int(m.group(1)) == i + 1, m.group(0)
@@ -176,20 +183,21 @@ def run(wirt, wat2wasm, tmp):
 
         # A broken YAML: rejected and logged as `wirt check` does, the old version keeps serving.
         last = get("/version")
+        index = INDEX % digests[1 if SWAPS % 2 == 0 else 2]
         with open(os.path.join(src, "_index.yaml"), "w") as f:
-            f.write(INDEX + "  - {name: broken, kind: function.lua\n")
+            f.write(index + "  - {name: broken, kind: function.lua\n")
         wait_for(r"error \[.*\]: src/_index\.yaml")
         wait_for(r"reload rejected: \d+ problems?; the running version keeps serving")
         assert get("/version") == last, "the old version must keep serving"
         # The next good save is applied: an added endpoint answers on the same listener.
         with open(os.path.join(src, "_index.yaml"), "w") as f:
-            f.write(INDEX + EXTRA)
+            f.write(index + EXTRA)
         wait_for(r"reload \d+ applied")
         assert get("/added") == (200, "2" if SWAPS % 2 == 1 else "1"), get("/added")
         assert get("/version") == last
         # And a removed one is gone.
         with open(os.path.join(src, "_index.yaml"), "w") as f:
-            f.write(INDEX)
+            f.write(index)
         wait_for(r"reload \d+ applied")
         assert get("/added")[0] == 404
         print("PASS hot reload under load: %d swaps, broken save rejected, routes follow endpoints" % SWAPS)

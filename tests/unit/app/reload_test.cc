@@ -31,7 +31,7 @@ std::string lua_returning(const std::string& name, const std::string& value) {
 
 std::string wat_returning(const std::string& name, int value) {
   return "  - {name: " + name + ", kind: function.wat, method: v, source: '(module (func (export \"v\") (result i32) i32.const " +
-         std::to_string(value) + ")))'}\n";
+         std::to_string(value) + "))'}\n";
 }
 
 std::string all_problems(const app::ReloadOutcome& o) {
@@ -106,7 +106,7 @@ TEST(Reload, OneBadEntryRejectsTheWholeChangeAndEveryProblemIsReported) {
                                "  - {name: imp, kind: function.lua, method: f, source: \"return {f=function() end}\", "
                                "imports: {x: t:missing}}\n"
                                "  - {name: badwat, kind: function.wat, method: v, source: '(module (func (export \"v\") "
-                               "(result i32) i64.const 1)))'}\n");
+                               "(result i32) i64.const 1))'}\n");
   app::Reloader reloader(&a);
   auto o = reloader.reload();
   EXPECT_FALSE(o.applied);
