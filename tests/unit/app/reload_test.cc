@@ -18,10 +18,13 @@ namespace {
 
 using wirt::testing::TempApp;
 
-app::BootOptions two_threads() {
-  app::BootOptions o;
-  o.threads = 2;
-  return o;
+// The app in `dir` on two worker threads, or null (the failure recorded).
+std::unique_ptr<app::App> boot(const TempApp& dir) {
+  app::BootOptions options;
+  options.threads = 2;
+  auto booted = app::App::boot(dir.dir(), options);
+  EXPECT_TRUE(booted.ok()) << booted.error().message();
+  return booted.ok() ? std::move(*booted) : nullptr;
 }
 
 std::string lua_returning(const std::string& name, const std::string& value) {
@@ -52,9 +55,9 @@ const std::string kHead = "namespace: t\nentries:\n";
 
 TEST(Reload, AppliesChangedAddedAndRemovedEntries) {
   TempApp dir(kHead + lua_returning("a", "1") + lua_returning("gone", "7") + wat_returning("w", 10));
-  auto booted = app::App::boot(dir.dir(), two_threads());
-  ASSERT_TRUE(booted.ok()) << booted.error().message();
-  app::App& a = **booted;
+  auto booted = boot(dir);
+  ASSERT_TRUE(booted);
+  app::App& a = *booted;
   EXPECT_EQ(call_int(a, "t:a"), 1);
   EXPECT_EQ(call_int(a, "t:w"), 10);
 
@@ -78,9 +81,9 @@ TEST(Reload, AppliesChangedAddedAndRemovedEntries) {
 
 TEST(Reload, BrokenYamlKeepsTheRunningVersion) {
   TempApp dir(kHead + lua_returning("a", "1"));
-  auto booted = app::App::boot(dir.dir(), two_threads());
-  ASSERT_TRUE(booted.ok()) << booted.error().message();
-  app::App& a = **booted;
+  auto booted = boot(dir);
+  ASSERT_TRUE(booted);
+  app::App& a = *booted;
   dir.write("_index.yaml", kHead + "  - {name: a, kind: function.lua, method: f, source: \"return 2\"\n");  // unclosed {
   app::Reloader reloader(&a);
   auto o = reloader.reload();
@@ -98,9 +101,9 @@ TEST(Reload, BrokenYamlKeepsTheRunningVersion) {
 
 TEST(Reload, OneBadEntryRejectsTheWholeChangeAndEveryProblemIsReported) {
   TempApp dir(kHead + lua_returning("a", "1") + wat_returning("w", 10));
-  auto booted = app::App::boot(dir.dir(), two_threads());
-  ASSERT_TRUE(booted.ok()) << booted.error().message();
-  app::App& a = **booted;
+  auto booted = boot(dir);
+  ASSERT_TRUE(booted);
+  app::App& a = *booted;
   dir.write("_index.yaml", kHead + lua_returning("a", "2") + wat_returning("w", 20) +
                                "  - {name: no_method, kind: function.lua, source: \"return {}\"}\n"
                                "  - {name: imp, kind: function.lua, method: f, source: \"return {f=function() end}\", "
@@ -122,9 +125,9 @@ TEST(Reload, OneBadEntryRejectsTheWholeChangeAndEveryProblemIsReported) {
 
 TEST(Reload, UnresolvedImportRejectsTheChange) {
   TempApp dir(kHead + lua_returning("a", "1"));
-  auto booted = app::App::boot(dir.dir(), two_threads());
-  ASSERT_TRUE(booted.ok()) << booted.error().message();
-  app::App& a = **booted;
+  auto booted = boot(dir);
+  ASSERT_TRUE(booted);
+  app::App& a = *booted;
   dir.write("_index.yaml", kHead + "  - {name: a, kind: function.lua, method: f, source: \"return {f=function() return 2 end}\", "
                                    "imports: {x: t:missing}}\n");
   app::Reloader reloader(&a);
@@ -142,9 +145,9 @@ TEST(Reload, ACallInFlightFinishesOnItsGenerationWithoutMixing) {
            "time.sleep(d) return '" + tag + "+' .. funcs.call('t:inner') end}\"}\n";
   };
   TempApp dir(kHead + outer("old") + "  - {name: inner, kind: function.lua, method: f, source: \"return {f=function() return 'old' end}\"}\n");
-  auto booted = app::App::boot(dir.dir(), two_threads());
-  ASSERT_TRUE(booted.ok()) << booted.error().message();
-  app::App& a = **booted;
+  auto booted = boot(dir);
+  ASSERT_TRUE(booted);
+  app::App& a = *booted;
   auto in_flight = std::async(std::launch::async, [&] { return a.call("t:outer", {core::Value("300ms")}); });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   dir.write("_index.yaml", kHead + outer("new") + "  - {name: inner, kind: function.lua, method: f, source: \"return {f=function() return 'new' end}\"}\n");
@@ -161,9 +164,9 @@ TEST(Reload, ACallInFlightFinishesOnItsGenerationWithoutMixing) {
 
 TEST(Reload, KindsThatOwnRunningThingsWaitForARestart) {
   TempApp dir(kHead + lua_returning("a", "1") + "  - {name: host, kind: process.host}\n");
-  auto booted = app::App::boot(dir.dir(), two_threads());
-  ASSERT_TRUE(booted.ok()) << booted.error().message();
-  app::App& a = **booted;
+  auto booted = boot(dir);
+  ASSERT_TRUE(booted);
+  app::App& a = *booted;
   dir.write("_index.yaml", kHead + lua_returning("a", "2") +
                                "  - {name: host, kind: process.host, host: {workers: 3}}\n"
                                "  - {name: gw, kind: http.service, addr: '127.0.0.1:0'}\n");
@@ -183,9 +186,9 @@ TEST(Reload, KindsThatOwnRunningThingsWaitForARestart) {
 
 TEST(Reload, RoutesOfAServiceWaitingForARestartAreCheckedNotRejected) {
   TempApp dir(kHead + lua_returning("a", "1"));
-  auto booted = app::App::boot(dir.dir(), two_threads());
-  ASSERT_TRUE(booted.ok()) << booted.error().message();
-  app::App& a = **booted;
+  auto booted = boot(dir);
+  ASSERT_TRUE(booted);
+  app::App& a = *booted;
   dir.write("_index.yaml", kHead + lua_returning("a", "1") +
                                "  - {name: gw, kind: http.service, addr: '127.0.0.1:0'}\n"
                                "  - {name: api, kind: http.router, meta: {server: t:gw}}\n"
