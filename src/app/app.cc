@@ -63,6 +63,10 @@ App::~App() {
   // (ASan: heap-use-after-free in ~TimerState at exit of app.modules).
   if (scheduler_) scheduler_->stop();
   if (wasm_class_) wasm_class_->stop();
+  // What the current function generation and routes own (a hot reload's Lua states) goes now,
+  // while the io_contexts still exist.
+  if (http_) http_->install_routes({});
+  functions_.clear();
   lua_.reset();
   scheduler_.reset();
 }

@@ -30,6 +30,7 @@ class WasmKinds;
 class HttpKinds;
 class ProcessKinds;
 struct WasmIsolation;
+class Reloader;
 
 struct BootOptions {
   size_t threads = 0;  // worker threads; 0 = number of cores
@@ -49,6 +50,7 @@ class App {
                                  const sched::CallContext& ctx = {});
 
   const registry::AppPaths& paths() const { return paths_; }
+  // The running definitions; a hot reload replaces them (read on the control thread only).
   const std::vector<registry::Entry>& entries() const { return entries_; }
   const registry::Entry* find(const std::string& id) const;
   sched::Scheduler& scheduler() { return *scheduler_; }
@@ -77,6 +79,7 @@ class App {
   HttpKinds& http() { return *http_; }
 
  private:
+  friend class Reloader;  // hot reload swaps the function layer and routes (app/reload.h)
   App() = default;
   core::Status build(const BootOptions& options, std::vector<core::Error>* problems);
   // The main workers and, when an entry asks for it, the wasm worker class (.wippy.yaml

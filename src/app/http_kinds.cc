@@ -33,17 +33,36 @@ core::Status HttpKinds::add(const registry::Entry& entry) {
   return {};
 }
 
-void HttpKinds::link(const host::FsRegistry& fs,
-                     const std::function<void(const registry::Entry&, const core::Error&)>& reject) {
+void HttpKinds::link(const host::FsRegistry& fs, const Reject& reject) {
   for (auto& [e, c] : service_entries_) {
     std::string id = c.id;
     services_[id] = std::make_unique<http::Service>(std::move(c), scheduler_, app_root_);
   }
+  install_routes(build_routes(service_configs(), fs, reject));
+}
+
+std::map<std::string, const http::ServiceConfig*> HttpKinds::service_configs() const {
+  std::map<std::string, const http::ServiceConfig*> out;
+  for (const auto& [id, svc] : services_) out[id] = &svc->config();
+  return out;
+}
+
+void HttpKinds::install_routes(const RouteTables& tables) {
+  for (auto& [id, svc] : services_) {
+    auto t = tables.find(id);
+    svc->set_routes(t == tables.end() ? std::make_shared<http::RouteTable>() : t->second);
+  }
+}
+
+HttpKinds::RouteTables HttpKinds::build_routes(const std::map<std::string, const http::ServiceConfig*>& services,
+                                               const host::FsRegistry& fs, const Reject& reject) const {
+  RouteTables tables;
+  for (const auto& [id, c] : services) tables[id] = std::make_shared<http::RouteTable>();
   // Routers: each on an existing service, one prefix per service.
   std::map<std::string, const http::RouterConfig*> router_by_id;
   std::map<std::pair<std::string, std::string>, std::string> prefixes;  // (server, prefix) → router
   for (const auto& [e, c] : routers_) {
-    if (!services_.count(c.server)) {
+    if (!services.count(c.server)) {
       reject(*e, core::not_found(fmt::format("meta.server: server not found: {}", c.server)));
       continue;
     }
@@ -61,19 +80,19 @@ void HttpKinds::link(const host::FsRegistry& fs,
       reject(*e, core::not_found(fmt::format("meta.router: router not found: {}", c.router)));
       continue;
     }
-    if (!functions_->find(c.func)) {
+    if (!functions_->contains(c.func)) {
       reject(*e, core::not_found(fmt::format("func: function not found: {}", c.func)));
       continue;
     }
-    http::Service& svc = *services_.at(r->second->server);
-    http::EndpointIdentity who{svc.config().actor, svc.config().scope};
+    const http::ServiceConfig& svc = *services.at(r->second->server);
+    http::EndpointIdentity who{svc.actor, svc.scope};
     std::string path = r->second->prefix + c.path;
-    auto st = svc.routes().add(c.method, path, c.id, http::endpoint_handler(functions_, c.func, who));
+    auto st = tables.at(r->second->server)->add(c.method, path, c.id, http::endpoint_handler(functions_, c.func, who));
     if (!st) reject(*e, st.error());
   }
   for (const auto& [e, c] : statics_) {
-    auto svc = services_.find(c.server);
-    if (svc == services_.end()) {
+    auto t = tables.find(c.server);
+    if (t == tables.end()) {
       reject(*e, core::not_found(fmt::format("meta.server: server not found: {}", c.server)));
       continue;
     }
@@ -87,8 +106,9 @@ void HttpKinds::link(const host::FsRegistry& fs,
       reject(*e, handler.error());
       continue;
     }
-    if (auto st = svc->second->routes().add_mount(c.path, c.id, std::move(*handler)); !st) reject(*e, st.error());
+    if (auto st = t->second->add_mount(c.path, c.id, std::move(*handler)); !st) reject(*e, st.error());
   }
+  return tables;
 }
 
 core::Status HttpKinds::start_auto() {

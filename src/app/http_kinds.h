@@ -32,8 +32,20 @@ class HttpKinds {
   bool handles(const std::string& kind) const { return kind.rfind("http.", 0) == 0; }
   // Validates an entry's fields.
   core::Status add(const registry::Entry& entry);
-  // Builds the services' routes; reports each problem with the entry it belongs to.
-  void link(const host::FsRegistry& fs, const std::function<void(const registry::Entry&, const core::Error&)>& reject);
+  using Reject = std::function<void(const registry::Entry&, const core::Error&)>;
+  // Makes the services and builds their routes; reports each problem with the entry it belongs to.
+  void link(const host::FsRegistry& fs, const Reject& reject);
+  // The route table of each of `services` (id → config) from this object's routers, endpoints
+  // and static mounts, with endpoint handlers in the current generation of the function table.
+  // A hot reload builds them for the running services (src/app/reload.h).
+  using RouteTables = std::map<std::string, std::shared_ptr<http::RouteTable>>;
+  RouteTables build_routes(const std::map<std::string, const http::ServiceConfig*>& services,
+                           const host::FsRegistry& fs, const Reject& reject) const;
+  // The services made by link(), id → config.
+  std::map<std::string, const http::ServiceConfig*> service_configs() const;
+  // Swaps each service's routes for its table in `tables` (an empty table when it has none);
+  // requests in flight finish on the old ones.
+  void install_routes(const RouteTables& tables);
 
   // Starts the services with lifecycle.auto_start (all of them, in order; stops at the first
   // that fails, e.g. a port in use).

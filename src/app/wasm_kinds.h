@@ -29,6 +29,7 @@ class WasmKinds {
   const host::EnvRegistry& env() const { return env_; }
   // Where entries with pool.worker_class: wasm run (null: the app has no such entry).
   void set_wasm_class(sched::Scheduler* wasm_class) { wasm_class_ = wasm_class; }
+  const host::EngineSettings& settings() const { return settings_; }
 
  private:
   std::filesystem::path app_root_;

@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   add_common(run);
   add_cluster(run);
   run->add_option("command", run_name, "list | NAME [ARGS...]");
+  run->add_flag("--watch", opts.watch, "services mode: apply changes to the app's files while it runs (hot reload)");
 
   std::string serve_addr = "127.0.0.1:8080", serve_file;
   CLI::App* serve = app.add_subcommand("serve", "serve one wasi:http/proxy component (as `wasmtime serve`)");

@@ -16,6 +16,7 @@ struct CommonOptions {
   std::string app_dir = ".";
   int threads = 0;
   std::string cluster, node;  // --cluster URL[,URL…] and --node NAME (run, call, test)
+  bool watch = false;         // run --watch: hot reload on file changes (src/app/reload.h)
 };
 
 // Prints `error [Kind]: message` (or `error: message` for an unknown kind) on stderr.

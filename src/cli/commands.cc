@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "app/app.h"
+#include "app/hot_reload.h"
 #include "app/http_kinds.h"
 #include "cli/cli.h"
 #include "cli/cluster_join.h"
@@ -223,6 +224,10 @@ int run_list(const CommonOptions& opts) {
 
 int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "list") return run_list(opts);
+  if (opts.watch && !args.empty()) {
+    print_error(core::invalid("--watch applies to services mode (`wirt run --watch`), not to a command"));
+    return 2;
+  }
   // Services mode: block SIGINT/SIGTERM before booting (and before any worker thread exists,
   // so every thread inherits the mask); a signal that arrives during the boot is then taken by
   // sigwait below instead of killing the process half-started.
@@ -268,8 +273,19 @@ int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
   for (const auto& [id, url] : app->http().listening()) fmt::print(stderr, "wirt: http.service {} listening on {}\n", id, url);
   core::log_info("running {} entries; stop with Ctrl-C", app->entries().size());
   booted.store(true);
+  std::unique_ptr<app::HotReload> reload;
+  if (opts.watch) {
+    auto r = app::start_hot_reload(*app);
+    if (!r) {
+      print_error(r.error());
+      app->stop_services();
+      return 1;
+    }
+    reload = std::move(*r);
+  }
   int sig = stopped.get();
   core::log_info("signal {}: shutting down", sig);
+  reload.reset();  // a reload in progress finishes first
   cluster.reset();  // a final beat: peers fail calls held here at once instead of after 3 s
   app->stop_services();
   return 0;

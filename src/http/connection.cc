@@ -413,7 +413,8 @@ void Connection<Stream>::answer_error(int status, std::string_view text) {
 template <class Stream>
 void Connection<Stream>::dispatch(ServerExchange<Stream>& ex) {
   RequestHead& head = ex.head();
-  auto m = svc_.routes.match(head.method, head.path);
+  std::shared_ptr<RouteTable> routes = svc_.routes.load();  // held while the handler runs
+  auto m = routes->match(head.method, head.path);
   if (!m.handler) {
     (void)ex.set_header("Content-Type", "text/plain; charset=utf-8");
     (void)ex.set_status(m.status);

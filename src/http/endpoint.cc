@@ -59,8 +59,10 @@ void write_error(Exchange& ex, const core::Error& e, const std::string& func) {
 }
 
 Handler endpoint_handler(const sched::FunctionTable* functions, std::string func, EndpointIdentity identity) {
-  const sched::FunctionHandler* fn = functions->find(func);
-  return [fn, func = std::move(func), identity = std::move(identity)](Exchange& ex) {
+  // The route belongs to one function generation (a hot reload builds new routes with its new
+  // set): the request runs — and its nested calls resolve — in that generation.
+  std::shared_ptr<const sched::FunctionSet> set = functions->snapshot();
+  return [set, func = std::move(func), identity = std::move(identity)](Exchange& ex) {
     // The request's context: the service's identity, and the request itself, visible only to
     // this function (CallContext::exchange is not inherited by its callees).
     sched::CallContext ctx;
@@ -69,6 +71,12 @@ Handler endpoint_handler(const sched::FunctionTable* functions, std::string func
     ctx.frame_id = func;
     ctx.depth = 1;
     ctx.exchange = &ex;
+    ctx.generation = set;
+    const sched::FunctionHandler* fn = set->find(func);
+    if (!fn) {
+      write_error(ex, core::not_found(fmt::format("no handler registered for target: {}", func)), func);
+      return;
+    }
     auto r = (*fn)(ctx, {});
     if (!r) {
       write_error(ex, r.error(), func);

@@ -34,7 +34,8 @@ struct EndpointIdentity {
   std::optional<std::vector<std::string>> scope;
 };
 
-// The handler of an endpoint calling `func` (which must be in `functions`).
+// The handler of an endpoint calling `func` (which must be in `functions`), in the function
+// generation current when the handler is made.
 Handler endpoint_handler(const sched::FunctionTable* functions, std::string func, EndpointIdentity identity);
 
 }  // namespace wirt::http

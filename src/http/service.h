@@ -34,7 +34,8 @@ namespace wirt::http {
 // What a connection needs from its service (read-only after start, except the counters).
 struct ServiceState {
   ServiceConfig config;
-  RouteTable routes;
+  // Replaced whole by a hot reload (src/app/reload.h); a request keeps the table it matched in.
+  std::atomic<std::shared_ptr<RouteTable>> routes{std::make_shared<RouteTable>()};
   std::shared_ptr<boost::asio::ssl::context> tls;  // null for plain HTTP
   std::atomic<bool> stopping{false};
 
@@ -57,7 +58,11 @@ class Service {
   ~Service();
 
   const ServiceConfig& config() const { return state_->config; }
-  RouteTable& routes() { return state_->routes; }
+  // The routes, to fill before start().
+  RouteTable& routes() { return *state_->routes.load(); }
+  // Swaps in a new table (any thread, while serving): requests already routed finish on the
+  // table they matched in.
+  void set_routes(std::shared_ptr<RouteTable> routes) { state_->routes.store(std::move(routes)); }
 
   // Loads the TLS files, binds and starts accepting (port 0 picks a free port: see port()).
   // Errors name the field (addr, tls.cert, tls.key). Call from a non-worker thread.

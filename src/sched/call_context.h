@@ -19,6 +19,8 @@ class Exchange;
 
 namespace wirt::sched {
 
+struct FunctionSet;  // sched/functions.h
+
 struct Actor {
   std::string id;
   core::Value meta = core::Value::map();
@@ -48,6 +50,10 @@ struct CallContext {
     std::shared_ptr<const HeldPool> next;
   };
   std::shared_ptr<const HeldPool> held_pools;
+  // The function generation this call chain resolves ids in (sched/functions.h): set by the
+  // root call, inherited by callees and async calls, so a hot reload never mixes two
+  // versions within one call; cleared for processes, which outlive reloads.
+  std::shared_ptr<const FunctionSet> generation;
 
   bool holds(const void* pool) const {
     for (const HeldPool* h = held_pools.get(); h; h = h->next.get())
@@ -75,6 +81,7 @@ struct CallContext {
     c.values = values;
     c.deadline = deadline;
     c.held_pools = held_pools;
+    c.generation = generation;
     c.depth = depth + 1;
     c.frame_id = std::move(callee_id);
     return c;  // pid is not inherited: a callee is not its caller's process

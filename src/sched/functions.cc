@@ -6,22 +6,28 @@ namespace wirt::sched {
 
 core::Result<core::Value> FunctionTable::call(const CallContext& caller, const std::string& id,
                                               const core::Array& args) const {
-  auto it = handlers_.find(id);
-  if (it == handlers_.end() && !fallback_) return core::not_found(fmt::format("no handler registered for target: {}", id));
+  // The chain's generation, or the current one for a root call (see functions.h).
+  std::shared_ptr<const FunctionSet> set = caller.generation ? caller.generation : snapshot();
+  auto it = set->handlers.find(id);
+  if (it == set->handlers.end() && !fallback_) return core::not_found(fmt::format("no handler registered for target: {}", id));
   if (caller.depth >= kMaxCallDepth) {
     return core::internal(fmt::format("call depth limit ({}) exceeded calling {}", kMaxCallDepth, id));
   }
   if (caller.deadline && CallContext::Clock::now() >= *caller.deadline) {
     return core::timeout(fmt::format("deadline exceeded before calling {}", id));
   }
-  if (it == handlers_.end()) return fallback_(caller.fork(id), id, args);
-  return it->second(caller.fork(id), args);
+  CallContext callee = caller.fork(id);
+  callee.generation = set;
+  if (it == set->handlers.end()) return fallback_(callee, id, args);
+  std::shared_ptr<const FunctionHandler> handler = it->second;  // outlives a publish mid-call
+  return (*handler)(callee, args);
 }
 
 std::vector<std::string> FunctionTable::ids() const {
+  auto set = snapshot();
   std::vector<std::string> out;
-  out.reserve(handlers_.size());
-  for (const auto& [id, h] : handlers_) out.push_back(id);
+  out.reserve(set->handlers.size());
+  for (const auto& [id, h] : set->handlers) out.push_back(id);
   return out;
 }
 

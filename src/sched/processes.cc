@@ -133,6 +133,7 @@ core::Result<std::string> ProcessTable::spawn(const CallContext& caller, const s
   ctx.depth = 0;           // a process starts its own call chain
   ctx.deadline.reset();    // and is not bound by its parent's deadline
   ctx.held_pools.reset();  // nor by the instances its parent holds
+  ctx.generation.reset();  // and resolves calls in the current generation (hot reload)
   ctx.pid = pid;
   ProcessFactory run = *f;
   auto alive = alive_;

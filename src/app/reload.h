@@ -1,0 +1,62 @@
+// wirt::app::Reloader — hot reload: the app's entry files are loaded again and the changes are
+// applied to the running app as ONE transaction (issue 12 item 4; the reference's manager
+// builds a new pool generation and retires the old one, reference-platform "Can be left out").
+//
+// What a reload does:
+//  - the whole entry set is loaded and checked as `wirt check` does; any problem (YAML error,
+//    bad entry, unresolved import, WASM that does not compile, a route to a missing function)
+//    rejects the change: nothing changes, the running version keeps serving, every problem is
+//    in the outcome;
+//  - otherwise a new generation of the function layer is built — every function.lua,
+//    library.lua, function.wat and function.wasm entry with its own Lua states and WASM
+//    instance pools, and env/fs entries — and published into the app's function table at
+//    once (sched/functions.h): calls in flight finish on the old generation, new calls use the
+//    new one, and the old Lua states and instance pools are freed when their last call ends;
+//  - HTTP routes are rebuilt from the http.router / http.endpoint / http.static entries and
+//    swapped on the running listeners (requests already routed finish on the old routes);
+//  - entries of kinds that own running things (http.service, process.host, terminal.host,
+//    process.lua, process.wasm, process.service, security.policy) keep their running
+//    definition: a change to one is reported in `restart_needed` and applies on the next start.
+//
+// Thread-safety: reload() from one non-worker thread at a time (the watcher's); the app's
+// workers keep serving meanwhile.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "registry/entry.h"
+
+namespace wirt::app {
+
+class App;
+
+struct ReloadOutcome {
+  bool applied = false;                   // a new generation serves
+  uint64_t generation = 0;                // its number (1 = the first reload)
+  std::vector<std::string> added, removed, changed;  // entry ids, as loaded from the files
+  std::vector<std::string> restart_needed;  // "entry <id> (<kind>): ..." messages
+  std::vector<core::Error> problems;        // why the change was rejected (as `wirt check`)
+};
+
+// Whether a change to an entry of `kind` waits for a restart (see above).
+bool kind_needs_restart(const std::string& kind);
+
+class Reloader {
+ public:
+  explicit Reloader(App* app) : app_(app) {}
+  // Loads the files again and applies them (see above).
+  ReloadOutcome reload();
+
+ private:
+  App* app_;
+  uint64_t generation_ = 0;
+};
+
+// Logs an outcome: info for an applied reload, a warning per restart-needed change, an error
+// per problem and a final "reload rejected" line.
+void log_outcome(const ReloadOutcome& outcome);
+
+}  // namespace wirt::app
