@@ -1,0 +1,38 @@
+-- Per-call latencies, each measured beside a plain Lua function call in the same run
+-- (bench/calls/run.sh prints the ratio against it).
+local function add(a, b) return a + b end
+
+local function per_call(n, f)
+  for i = 1, math.min(n, 200) do f(i) end  -- warm-up: fills the pools, tier 2 in the cache
+  local t0 = time.now()
+  for i = 1, n do f(i) end
+  return time.now():sub(t0) / n
+end
+
+local function latency(n)
+  n = n or 200000
+  local sum = 0
+  -- The plain call keeps its result alive so the loop is not empty.
+  local plain = per_call(n * 10, function(i) sum = sum + add(i, 1) end)
+  return {
+    plain_lua_call_ns = plain,
+    wasm_add_mem_ns = per_call(n, function(i) sum = sum + funcs.call("bench:add_mem", i, 1) end),
+    lua_funcs_call_ns = per_call(n, function(i) sum = sum + funcs.call("bench:lua_add", i, 1) end),
+    component_compute_ns = per_call(n // 10, function(i) sum = sum + funcs.call("bench:compute", i, 7) end),
+    sum = sum,
+  }
+end
+
+-- n concurrent funcs.async calls of the component's sleep-ms(ms); wall time in ms.
+local function sleepers(n, ms)
+  local t0 = time.now()
+  local fs = {}
+  for i = 1, n do fs[i] = funcs.async("bench:sleep_ms", ms) end
+  for i = 1, n do
+    local p, ok = fs[i]:response():receive()
+    assert(ok and p:data() >= ms * 1000000, tostring(fs[i]:error()))
+  end
+  return { calls = n, sleep_ms = ms, wall_ms = time.now():sub(t0) / 1e6 }
+end
+
+return { add = add, latency = latency, sleepers = sleepers }
