@@ -35,4 +35,11 @@ local function sleepers(n, ms)
   return { calls = n, sleep_ms = ms, wall_ms = time.now():sub(t0) / 1e6 }
 end
 
-return { add = add, latency = latency, sleepers = sleepers }
+-- One kind of call n times (for profiling: perf record -g wirt call ... bench:loop bench:add_mem 1000000).
+local function loop(id, n)
+  local sum = 0
+  for i = 1, n do sum = sum + funcs.call(id, i, 1) end
+  return sum
+end
+
+return { add = add, latency = latency, sleepers = sleepers, loop = loop }
