@@ -23,18 +23,6 @@ local function latency(n)
   }
 end
 
--- n concurrent funcs.async calls of the component's sleep-ms(ms); wall time in ms.
-local function sleepers(n, ms)
-  local t0 = time.now()
-  local fs = {}
-  for i = 1, n do fs[i] = funcs.async("bench:sleep_ms", ms) end
-  for i = 1, n do
-    local p, ok = fs[i]:response():receive()
-    assert(ok and p:data() >= ms * 1000000, tostring(fs[i]:error()))
-  end
-  return { calls = n, sleep_ms = ms, wall_ms = time.now():sub(t0) / 1e6 }
-end
-
 -- One kind of call n times (for profiling: perf record -g wirt call ... bench:loop bench:add_mem 1000000).
 local function loop(id, n)
   local sum = 0
@@ -42,4 +30,4 @@ local function loop(id, n)
   return sum
 end
 
-return { add = add, latency = latency, sleepers = sleepers, loop = loop }
+return { add = add, latency = latency, loop = loop }

@@ -11,17 +11,11 @@ set -euo pipefail
 WIRT=$(realpath "${1:-build/bin/wirt}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-FIX=$(realpath -m "${WIRT_SHARED_DIR:-$ROOT/../shared}/fixtures/wippy")
-if [ ! -f "$FIX/minimal.wasm" ]; then
-  echo "## Call paths: skipped (fixtures not found at $FIX; set WIRT_SHARED_DIR)"
-  exit 0
-fi
 BUILD=${WIRT_BUILD:-$(dirname "$(dirname "$WIRT")")}
 APP=$BUILD/bench/calls
-mkdir -p "$APP"
-sed "s|@FIXTURES@|$FIX|" "$HERE/app.yaml.in" > "$APP/_index.yaml"
-cp "$HERE/calls.lua" "$APP/calls.lua"
-"$WIRT" compile -a "$APP" >/dev/null   # tier 2 into the cache first: measure steady state
+. "$HERE/../lib/fixture_app.sh"
+# The sleepers are bench/components/bench.lua's, over a pool of max_size 10000 here.
+fixture_app "Call paths" "$APP" "$HERE/app.yaml.in" "$HERE/calls.lua" "$HERE/../components/bench.lua" || exit 0
 N=$(awk "BEGIN{printf \"%d\", 200000 * ${WIRT_BENCH_SCALE:-1}}")
 
 # Best of three runs per row (the machine is shared).

@@ -341,11 +341,14 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
   // max_execution_ms, or kInstantiateLimitMs without one, and the deadline reset() was given
   // for the call it prepares (never the previous call's, which may have passed): a start
   // function that loops, or is merely slow, cannot hang or outlast a call.
+  // Without a start function instantiation is bounded work (segments of a validated module):
+  // a reset then needs no clock read and no watchdog wake-up.
+  const bool bounded_instantiation = instantiating_ && !module_->has_start();
   const int64_t other_deadline = instantiating_ ? instantiate_deadline_ns_ : call_deadline_ns_;
-  const bool timed = instantiating_ || limits_.max_execution_ms || other_deadline;
+  const bool timed = (instantiating_ && !bounded_instantiation) || limits_.max_execution_ms || other_deadline;
   const int64_t now = timed ? rt::now_ns() : 0;
   uint32_t limit_ms = limits_.max_execution_ms;
-  if (instantiating_ && limit_ms == 0) limit_ms = kInstantiateLimitMs;
+  if (instantiating_ && limit_ms == 0 && !bounded_instantiation) limit_ms = kInstantiateLimitMs;
   int64_t limit_deadline = limit_ms ? now + int64_t(limit_ms) * 1000000 : 0;
   if (other_deadline && (limit_deadline == 0 || other_deadline < limit_deadline)) {
     // The caller's deadline is nearer (e.g. a test timeout or an outer limit along the chain).
