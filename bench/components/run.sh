@@ -7,16 +7,9 @@ set -euo pipefail
 WIRT=$(realpath "${1:-build/bin/wirt}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-FIX=$(realpath -m "${WIRT_SHARED_DIR:-$ROOT/../shared}/fixtures/wippy")
-if [ ! -f "$FIX/minimal.wasm" ]; then
-  echo "## Components: skipped (fixtures not found at $FIX; set WIRT_SHARED_DIR)"
-  exit 0
-fi
 APP=$ROOT/build/bench/components
-mkdir -p "$APP"
-sed "s|@FIXTURES@|$FIX|" "$HERE/app.yaml.in" > "$APP/_index.yaml"
-cp "$HERE/bench.lua" "$APP/bench.lua"
-"$WIRT" compile -a "$APP" >/dev/null   # tier 2 into the cache first: measure steady state
+. "$HERE/../lib/fixture_app.sh"
+fixture_app Components "$APP" "$HERE/app.yaml.in" "$HERE/bench.lua" || exit 0
 
 echo "## Components: Lua → component calls (2 worker threads, tier 2)"
 echo

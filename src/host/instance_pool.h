@@ -4,10 +4,16 @@
 // `Inst` is wasm::Instance (core modules) or component::ComponentInstance: anything with
 // `core::Status reset()`.
 //
+// Lazy pools close all their idle instances once none is leased and the last use was 30 s
+// ago (reference-wasm-runtime §4.2), from the IdleReaper thread: the memory of a burst returns.
+//
 // Thread-safe: acquire/release from fibers on any worker. An instance is used by one call at
 // a time, and a used instance is reset before its next use.
 #pragma once
 
+#include <time.h>
+
+#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -16,6 +22,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "host/idle_reaper.h"
 #include "host/wasm_config.h"
 #include "sched/semaphore.h"
 
@@ -26,8 +33,38 @@ class InstancePool {
  public:
   using Factory = std::function<core::Result<std::unique_ptr<Inst>>()>;
 
+  static constexpr std::chrono::milliseconds kIdleTimeout{30000};
+
   InstancePool(PoolPlan plan, Factory factory)
-      : plan_(std::move(plan)), factory_(std::move(factory)), permits_(plan_.max) {}
+      : plan_(std::move(plan)), factory_(std::move(factory)), permits_(plan_.max) {
+    if (plan_.type == "lazy")
+      reaper_id_ = IdleReaper::add([this](int64_t now_ns) { reap_idle(now_ns); }, kIdleTimeout / 2);
+  }
+  ~InstancePool() {
+    if (reaper_id_) IdleReaper::remove(reaper_id_);
+  }
+  InstancePool(const InstancePool&) = delete;
+  InstancePool& operator=(const InstancePool&) = delete;
+
+  // Closes every idle instance when none is leased and the last one came back at least
+  // kIdleTimeout before `now_ns` (steady-clock ns). Returns how many it closed. Called by the
+  // IdleReaper for lazy pools (public for tests).
+  size_t reap_idle(int64_t now_ns) {
+    std::vector<std::unique_ptr<Inst>> closing;
+    {
+      std::lock_guard lock(mu_);
+      if (leased_ != 0 || now_ns - last_return_ns_ < std::chrono::nanoseconds(kIdleTimeout).count()) return 0;
+      closing.swap(idle_);
+      for (auto& f : fresh_) closing.push_back(std::move(f));
+      fresh_.clear();
+    }
+    return closing.size();  // destroyed here, outside the lock
+  }
+  // Instances kept for reuse (idle and never used).
+  size_t idle_count() {
+    std::lock_guard lock(mu_);
+    return idle_.size() + fresh_.size();
+  }
 
   // Creates the instances a static/inline/adaptive pool starts with (boot time).
   core::Status warm() {
@@ -76,6 +113,7 @@ class InstancePool {
     bool needs_reset = false;
     {
       std::lock_guard lock(mu_);
+      ++leased_;
       if (!fresh_.empty()) {
         inst = std::move(fresh_.back());
         fresh_.pop_back();
@@ -92,6 +130,7 @@ class InstancePool {
         if (st.error().kind() == core::ErrorKind::Timeout) {
           // The start function ran past the call's deadline or max_execution_ms: the call fails,
           // as it would if the guest code itself had.
+          not_leased();
           permits_.release();
           return std::move(st).error().wrap("resetting the instance");
         }
@@ -101,6 +140,7 @@ class InstancePool {
     if (!inst) {
       auto created = factory_();
       if (!created) {
+        not_leased();
         permits_.release();
         return std::move(created).error();
       }
@@ -113,11 +153,21 @@ class InstancePool {
 
  private:
   void give_back(std::unique_ptr<Inst> inst) {
+    // The coarse clock (no rdtsc; a few ms behind steady_clock) is plenty for a 30 s timeout.
+    timespec ts{};
+    if (reaper_id_) clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    int64_t now = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
     {
       std::lock_guard lock(mu_);
       idle_.push_back(std::move(inst));
+      --leased_;
+      last_return_ns_ = now;
     }
     permits_.release();
+  }
+  void not_leased() {
+    std::lock_guard lock(mu_);
+    --leased_;
   }
 
   PoolPlan plan_;
@@ -126,6 +176,9 @@ class InstancePool {
   std::mutex mu_;
   std::vector<std::unique_ptr<Inst>> idle_;   // used before: reset on acquire
   std::vector<std::unique_ptr<Inst>> fresh_;  // never called: no reset needed
+  size_t leased_ = 0;                         // guarded by mu_
+  int64_t last_return_ns_ = 0;                // guarded by mu_
+  uint64_t reaper_id_ = 0;
 };
 
 }  // namespace wirt::host

@@ -110,6 +110,19 @@ void complete(const std::shared_ptr<FutureState>& st, core::Result<core::Value> 
   else st->channel->close();
 }
 
+// "argument N", the path conversion errors name: made once for the usual counts rather than
+// formatted on every call (an allocation per argument on the hot path).
+const std::string& argument_label(int n, std::string& scratch) {
+  static const std::vector<std::string> labels = [] {
+    std::vector<std::string> v;
+    for (int i = 0; i <= 16; ++i) v.push_back("argument " + std::to_string(i));
+    return v;
+  }();
+  if (n >= 0 && size_t(n) < labels.size()) return labels[size_t(n)];
+  scratch = "argument " + std::to_string(n);
+  return scratch;
+}
+
 // Shared body of funcs.call / funcs.async / executor:call / executor:async.
 // Stack: [target, args...] starting at `first`.
 int invoke(lua_State* L, int first, const Executor* ex, bool async) {
@@ -119,8 +132,9 @@ int invoke(lua_State* L, int first, const Executor* ex, bool async) {
   int top = lua_gettop(L);
   core::Array args;
   args.reserve(static_cast<size_t>(std::max(0, top - first)));
+  std::string scratch;
   for (int i = first + 1; i <= top; ++i) {
-    auto v = to_value(L, i, "argument " + std::to_string(i - first));
+    auto v = to_value(L, i, argument_label(i - first, scratch));
     if (!v) return push_nil_error(L, std::move(v).error());
     args.push_back(std::move(*v));
   }

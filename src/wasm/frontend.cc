@@ -22,6 +22,7 @@
 #include <set>
 
 #include "wasm/feature_check.h"
+#include "wasm/memory_writes.h"
 #include "wasm/validate_extra.h"
 #include "wasm/nesting_check.h"
 #include "core/sha256.h"
@@ -264,6 +265,8 @@ core::Result<Translation> translate(std::span<const uint8_t> binary, std::string
   out.binary.assign(binary.begin(), binary.end());
   out.sha256 = core::sha256_hex(binary);
   collect_interface(*module, &out);
+  out.code_may_write_memory = code_may_write_memory(*module);
+  out.has_start = !module->starts.empty();
   // wasm2c names an import after (module, name) only: the same pair imported with two
   // different types cannot be expressed in C (the C writer aborts the process).
   for (size_t i = 0; i < out.imports.size(); i++)

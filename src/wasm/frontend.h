@@ -30,6 +30,8 @@ struct Translation {
   std::vector<ImportInfo> imports;       // in import order (= import slot index)
   std::vector<std::string> import_modules;  // distinct module names, wasm2c's order (sorted)
   bool has_memory = false;               // memory index 0 exists (defined or imported)
+  bool code_may_write_memory = true;     // see wasm/memory_writes.h
+  bool has_start = true;                 // declares a start function
   std::string c_header, c_source;        // wasm2c output
 };
 

@@ -228,17 +228,19 @@ void Instance::instantiate_thunk(void* self, uint64_t*, uint64_t*) {
   inst->code_->desc->instantiate(inst->inst_, inst->hdr_);
 }
 
-core::Status Instance::instantiate() {
+core::Status Instance::instantiate(bool skip_clear) {
   policy_.guard = code_->guard_pages;
   policy_.limit_pages = limits_.max_memory_pages;
   policy_.recycle = &parked_;
   policy_.memory_bytes = policy_.table_bytes = policy_.table_growth_bytes = 0;
+  policy_.skip_clear = skip_clear;
   dead_ = false;
   instantiated_ = true;  // wasm2c's free handles partially initialised instances
   instantiating_ = true;
   core::Status st = invoke(&Instance::instantiate_thunk, this, nullptr, nullptr);  // uses policy_
   instantiating_ = false;
   instantiate_deadline_ns_ = 0;
+  policy_.skip_clear = false;
   rt::release_memories(&parked_);
   if (!st) {
     core::Error e = std::move(st).error();
@@ -270,7 +272,11 @@ core::Status Instance::reset(int64_t deadline_ns) {
     }
   }
   std::memset(inst_, 0, block_size_ - sizeof(wirt_instance_header));
-  return instantiate();
+  // Memory nothing could have written since it was cleared needs no clearing: only the data
+  // segments were written, and instantiation rewrites them with the same bytes.
+  bool skip_clear = !module_->code_may_write_memory() && !memory_handed_out_ && !memory_shared_;
+  memory_handed_out_ = false;
+  return instantiate(skip_clear);
 }
 
 namespace {
@@ -335,11 +341,14 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
   // max_execution_ms, or kInstantiateLimitMs without one, and the deadline reset() was given
   // for the call it prepares (never the previous call's, which may have passed): a start
   // function that loops, or is merely slow, cannot hang or outlast a call.
+  // Without a start function instantiation is bounded work (segments of a validated module):
+  // a reset then needs no clock read and no watchdog wake-up.
+  const bool bounded_instantiation = instantiating_ && !module_->has_start();
   const int64_t other_deadline = instantiating_ ? instantiate_deadline_ns_ : call_deadline_ns_;
-  const bool timed = instantiating_ || limits_.max_execution_ms || other_deadline;
+  const bool timed = (instantiating_ && !bounded_instantiation) || limits_.max_execution_ms || other_deadline;
   const int64_t now = timed ? rt::now_ns() : 0;
   uint32_t limit_ms = limits_.max_execution_ms;
-  if (instantiating_ && limit_ms == 0) limit_ms = kInstantiateLimitMs;
+  if (instantiating_ && limit_ms == 0 && !bounded_instantiation) limit_ms = kInstantiateLimitMs;
   int64_t limit_deadline = limit_ms ? now + int64_t(limit_ms) * 1000000 : 0;
   if (other_deadline && (limit_deadline == 0 || other_deadline < limit_deadline)) {
     // The caller's deadline is nearer (e.g. a test timeout or an outer limit along the chain).
@@ -449,6 +458,7 @@ core::Status Instance::call(int idx, std::span<const uint64_t> args, std::span<u
 
 uint8_t* Instance::memory_data() {
   if (!code_->desc->memory0) return nullptr;
+  memory_handed_out_ = true;
   return code_->desc->memory0(inst_)->data;
 }
 
@@ -462,6 +472,7 @@ void* Instance::export_object(std::string_view name, ExternKind kind) {
   if (idx < 0) return nullptr;
   const auto& d = code_->desc->exports[idx];
   if (d.kind != uint32_t(kind) || !d.get) return nullptr;
+  if (kind == ExternKind::Memory) memory_shared_ = true;
   return d.get(inst_);
 }
 

@@ -144,7 +144,7 @@ class Instance {
   struct ImportBinding;
   Instance() = default;
   core::Status bind_imports(const Linker& linker);
-  core::Status instantiate();
+  core::Status instantiate(bool skip_clear = false);
   core::Status invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx, uint64_t* args,
                       uint64_t* results);
   static void instantiate_thunk(void* self, uint64_t*, uint64_t*);
@@ -175,6 +175,11 @@ class Instance {
   static constexpr uint32_t kInstantiateLimitMs = 10000;
   bool instantiated_ = false;
   bool dead_ = false;
+  // Whether the embedder could have written memory 0 behind the module's code: handed out by
+  // memory_data() since the last reset, or exported as an object (linked to another instance,
+  // for good). Either makes reset() clear the memory even when the code cannot write it.
+  bool memory_handed_out_ = false;
+  bool memory_shared_ = false;
 };
 
 }  // namespace wirt::wasm

@@ -191,6 +191,8 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   m->sha256_ = tr->sha256;
   m->exports_ = tr->exports;
   m->imports_ = tr->imports;
+  m->code_may_write_memory_ = tr->code_may_write_memory;
+  m->has_start_ = tr->has_start;
   for (size_t i = 0; i < m->exports_.size(); i++) m->export_index_[m->exports_[i].name] = int(i);
   m->guard_pages_ = guard;
   std::string c_source;

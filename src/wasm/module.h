@@ -48,6 +48,10 @@ class Module {
   // 1 (libtcc) or 2 (system compiler), of the code new instances get.
   int tier() const;
   bool guard_pages() const { return guard_pages_; }
+  // Whether code or imports can write its memories after instantiation (wasm/memory_writes.h).
+  bool code_may_write_memory() const { return code_may_write_memory_; }
+  // Whether it declares a start function (the only unbounded part of instantiation).
+  bool has_start() const { return has_start_; }
   // Waits for the background tier-2 build; true when tier 2 is active.
   bool wait_tier2(std::chrono::milliseconds timeout) const;
   // Error of the background build, if it failed ("" otherwise).
@@ -70,6 +74,8 @@ class Module {
   std::vector<ImportInfo> imports_;
   std::unordered_map<std::string, int> export_index_;
   bool guard_pages_ = true;
+  bool code_may_write_memory_ = true;
+  bool has_start_ = true;
   std::shared_ptr<const Code> tier1_;
   std::shared_ptr<Tier2Slot> tier2_;
   Timings timings_;

@@ -44,6 +44,9 @@ struct MemoryPolicy {
   uint64_t memory_bytes = 0;
   uint64_t table_bytes = 0;         // all tables (kDefaultTableBudget applies without a limit)
   uint64_t table_growth_bytes = 0;  // by table.grow
+  // Set by Instance::reset when nothing can have written the parked memories since they were
+  // cleared (Module::code_may_write_memory, memory never handed out): reuse skips clearing.
+  bool skip_clear = false;
 };
 // Sets the thread's policy for the lifetime of the object (restoring the previous one).
 class ScopedMemoryPolicy {

@@ -67,3 +67,54 @@ TEST_F(OnePool, WaitForAnInstanceEndsAtTheDeadline) {
   // The timed-out waiter left no trace: the permit comes back and is usable.
   scheduler.block_on([&] { EXPECT_TRUE(pool.acquire(steady_ns_in(std::chrono::milliseconds(100))).ok()); });
 }
+
+namespace {
+
+host::PoolPlan lazy_pool(size_t max) {
+  host::PoolPlan p;
+  p.type = "lazy";
+  p.max = max;
+  return p;
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+// Issue 11: after a burst, a lazy pool kept every instance it made for good (reference §4.2:
+// all idle instances close once none is active and the last use was ≥ 30 s ago).
+TEST(LazyPoolReaping, IdleInstancesCloseThirtySecondsAfterTheLastUse) {
+  int alive = 0;
+  struct Counted {
+    int* alive;
+    explicit Counted(int* a) : alive(a) { ++*alive; }
+    ~Counted() { --*alive; }
+    core::Status reset(int64_t) { return {}; }
+  };
+  host::InstancePool<Counted> pool(lazy_pool(8), [&] {
+    return core::Result<std::unique_ptr<Counted>>(std::make_unique<Counted>(&alive));
+  });
+  sched::Scheduler scheduler{{.threads = 1}};
+  const int64_t thirty_s = std::chrono::nanoseconds(host::InstancePool<Counted>::kIdleTimeout).count();
+  scheduler.block_on([&] {
+    {
+      auto a = pool.acquire(), b = pool.acquire(), c = pool.acquire();
+      ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+      EXPECT_EQ(alive, 3);
+      // Nothing closes while instances are leased, however late it is.
+      EXPECT_EQ(pool.reap_idle(now_ns() + 2 * thirty_s), 0u);
+    }
+    EXPECT_EQ(pool.idle_count(), 3u);
+    EXPECT_EQ(pool.reap_idle(now_ns()), 0u) << "just used: kept";
+    EXPECT_EQ(pool.reap_idle(now_ns() + thirty_s + 1000000), 3u);
+    EXPECT_EQ(alive, 0);
+    EXPECT_EQ(pool.idle_count(), 0u);
+    // The pool still works: a new instance is made on demand.
+    auto again = pool.acquire();
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(alive, 1);
+  });
+}

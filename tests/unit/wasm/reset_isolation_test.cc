@@ -1,0 +1,187 @@
+// Issue 11: a reset gives the next call fresh guest state whichever way it was made cheap.
+// State written by one call — memory (pages far apart, pages dirtied by a trapping call and by
+// a call stopped by its time limit, grown pages), mutable globals, tables — is invisible after
+// reset(), on both tiers. Also: a module whose code cannot write memory skips the clearing
+// (Module::code_may_write_memory) but not when the embedder was handed the memory.
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+namespace wirt::wasm::testing {
+namespace {
+
+// `poke(addr, v)` stores at any page; `peek(addr)` reads back; `poke_then_trap` stores then
+// traps; `poke_then_spin` stores then loops until the time limit; globals and a table change.
+constexpr std::string_view kStateful = R"((module
+  (memory (export "memory") 20)
+  (global $g (mut i64) (i64.const 7))
+  (table $t 4 funcref)
+  (func $one (result i32) i32.const 1)
+  (func $two (result i32) i32.const 2)
+  (elem (i32.const 0) $one)
+  (elem declare func $two)
+  (data (i32.const 100) "seed")
+  (func (export "poke") (param i32 i32) local.get 0 local.get 1 i32.store)
+  (func (export "peek") (param i32) (result i32) local.get 0 i32.load)
+  (func (export "poke_then_trap") (param i32 i32) local.get 0 local.get 1 i32.store unreachable)
+  (func (export "poke_then_spin") (param i32 i32)
+    local.get 0 local.get 1 i32.store
+    (loop $l br $l))
+  (func (export "fill") (param i32 i32 i32) local.get 0 local.get 1 local.get 2 memory.fill)
+  (func (export "grow_and_poke") (param i32) (result i32)
+    (drop (memory.grow (i32.const 3)))
+    i32.const 1376256 local.get 0 i32.store   ;; page 21 (only there after the grow)
+    memory.size)
+  (func (export "size") (result i32) memory.size)
+  (func (export "set_g") (param i64) local.get 0 global.set $g)
+  (func (export "get_g") (result i64) global.get $g)
+  (func (export "set_t") (table.set $t (i32.const 0) (ref.func $two)) (table.set $t (i32.const 3) (ref.func $two)))
+  (func (export "call_t") (param i32) (result i32) local.get 0 call_indirect $t (result i32))
+  (func (export "t_null") (param i32) (result i32) (ref.is_null (table.get $t (local.get 0))))
+))";
+
+uint64_t call1(Instance& inst, std::string_view name, std::vector<uint64_t> args) {
+  uint64_t r[1] = {0};
+  auto st = inst.call(name, args, r);
+  EXPECT_TRUE(st.ok()) << name << ": " << (st.ok() ? "" : st.error().message());
+  return r[0];
+}
+
+class ResetIsolation : public ::testing::TestWithParam<int> {
+ protected:
+  std::shared_ptr<Module> compile(std::string_view wat) {
+    return compile_or_die(wat, GetParam() == 2 ? tier2_only() : tier1_only());
+  }
+};
+
+// Addresses on OS pages far apart (first page, the data segment's, the middle, the last).
+const uint32_t kAddrs[] = {0, 100, 4096 * 77 + 12, 20 * 65536 - 4};
+
+TEST_P(ResetIsolation, MemoryWrittenByACallIsZeroAfterReset) {
+  auto inst = instantiate_or_die(compile(kStateful));
+  ASSERT_TRUE(inst);
+  EXPECT_TRUE(inst->module().code_may_write_memory());
+  for (int round = 0; round < 3; ++round) {
+    for (uint32_t a : kAddrs) call1(*inst, "poke", {a, 0xdeadbeef});
+    for (uint32_t a : kAddrs) EXPECT_EQ(call1(*inst, "peek", {a}), 0xdeadbeefu);
+    ASSERT_TRUE(inst->reset().ok());
+    for (uint32_t a : kAddrs) {
+      uint64_t want = a == 100 ? 0x64656573u : 0;  // "seed", little-endian: the data segment is back
+      EXPECT_EQ(call1(*inst, "peek", {a}), want) << "address " << a << " round " << round;
+    }
+  }
+}
+
+TEST_P(ResetIsolation, BulkFillIsZeroAfterReset) {
+  auto inst = instantiate_or_die(compile(kStateful));
+  ASSERT_TRUE(inst);
+  uint64_t none[1];
+  ASSERT_TRUE(inst->call("fill", std::vector<uint64_t>{0, 0xab, 20 * 65536}, std::span<uint64_t>(none, 0)).ok());
+  ASSERT_TRUE(inst->reset().ok());
+  EXPECT_EQ(call1(*inst, "peek", {4096 * 200}), 0u);
+  EXPECT_EQ(call1(*inst, "peek", {20 * 65536 - 4}), 0u);
+}
+
+TEST_P(ResetIsolation, PagesDirtiedByATrappingCallAreZeroAfterReset) {
+  auto inst = instantiate_or_die(compile(kStateful));
+  ASSERT_TRUE(inst);
+  for (uint32_t a : kAddrs) {
+    auto st = inst->call("poke_then_trap", std::vector<uint64_t>{a, 0x5a5a5a5a}, {});
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message().find("unreachable"), std::string::npos) << st.error().message();
+  }
+  ASSERT_TRUE(inst->reset().ok());
+  for (uint32_t a : kAddrs) EXPECT_EQ(call1(*inst, "peek", {a}), a == 100 ? 0x64656573u : 0u);
+}
+
+TEST_P(ResetIsolation, PagesDirtiedByATimedOutCallAreZeroAfterReset) {
+  Limits limits;
+  limits.max_execution_ms = 50;
+  auto inst = instantiate_or_die(compile(kStateful), limits);
+  ASSERT_TRUE(inst);
+  auto st = inst->call("poke_then_spin", std::vector<uint64_t>{4096 * 150, 0x77777777}, {});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().kind(), core::ErrorKind::Timeout);
+  EXPECT_TRUE(inst->dead());
+  ASSERT_TRUE(inst->reset().ok());
+  EXPECT_EQ(call1(*inst, "peek", {4096 * 150}), 0u);
+}
+
+TEST_P(ResetIsolation, GrownMemoryIsBackToItsDeclaredSize) {
+  auto inst = instantiate_or_die(compile(kStateful));
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(call1(*inst, "grow_and_poke", {0x11111111}), 23u);
+  ASSERT_TRUE(inst->reset().ok());
+  EXPECT_EQ(call1(*inst, "size", {}), 20u);
+  EXPECT_EQ(call1(*inst, "grow_and_poke", {0x22222222}), 23u);
+  // The grown page comes back zeroed: read below what this call wrote at page 21's start.
+  EXPECT_EQ(call1(*inst, "peek", {1376256 + 8}), 0u);
+}
+
+TEST_P(ResetIsolation, MutableGlobalIsBackToItsInitialValue) {
+  auto inst = instantiate_or_die(compile(kStateful));
+  ASSERT_TRUE(inst);
+  uint64_t none[1];
+  ASSERT_TRUE(inst->call("set_g", std::vector<uint64_t>{99}, std::span<uint64_t>(none, 0)).ok());
+  EXPECT_EQ(call1(*inst, "get_g", {}), 99u);
+  ASSERT_TRUE(inst->reset().ok());
+  EXPECT_EQ(call1(*inst, "get_g", {}), 7u);
+}
+
+TEST_P(ResetIsolation, TableIsBackToItsElementSegments) {
+  auto inst = instantiate_or_die(compile(kStateful));
+  ASSERT_TRUE(inst);
+  ASSERT_TRUE(inst->call("set_t", {}, {}).ok());
+  EXPECT_EQ(call1(*inst, "call_t", {0}), 2u);
+  EXPECT_EQ(call1(*inst, "t_null", {3}), 0u);
+  ASSERT_TRUE(inst->reset().ok());
+  EXPECT_EQ(call1(*inst, "call_t", {0}), 1u);
+  EXPECT_EQ(call1(*inst, "t_null", {3}), 1u);
+}
+
+// A module that cannot write its memory: reset() may skip clearing it, yet a write by the
+// embedder (memory_data(), as the canonical ABI does) must still be gone after the reset.
+constexpr std::string_view kReadOnly = R"((module
+  (memory (export "memory") 2)
+  (data (i32.const 8) "ro")
+  (func (export "peek") (param i32) (result i32) local.get 0 i32.load)))";
+
+TEST_P(ResetIsolation, ReadOnlyModuleSkipsClearingButNotWhatTheEmbedderWrote) {
+  auto module = compile(kReadOnly);
+  ASSERT_TRUE(module);
+  EXPECT_FALSE(module->code_may_write_memory());
+  auto inst = instantiate_or_die(module);
+  ASSERT_TRUE(inst);
+  for (int round = 0; round < 2; ++round) {
+    uint8_t* mem = inst->memory_data();
+    ASSERT_NE(mem, nullptr);
+    mem[70000] = 0x42;
+    mem[8] = 'X';
+    EXPECT_EQ(call1(*inst, "peek", {70000}), 0x42u);
+    ASSERT_TRUE(inst->reset().ok());
+    EXPECT_EQ(call1(*inst, "peek", {70000}), 0u) << "round " << round;
+    EXPECT_EQ(call1(*inst, "peek", {8}) & 0xffff, uint64_t('r') | uint64_t('o') << 8);
+    // A reset with nothing handed out keeps the (still clean) memory as it is.
+    ASSERT_TRUE(inst->reset().ok());
+    EXPECT_EQ(call1(*inst, "peek", {70000}), 0u);
+  }
+}
+
+TEST(MemoryWrites, AnalysisSeesStoresInNestedBlocksAndImports) {
+  auto nested = compile_or_die(R"((module (memory 1)
+    (func (export "f") (param i32) (block (loop (if (local.get 0) (then (i32.store8 (i32.const 0) (i32.const 1)))))))))");
+  ASSERT_TRUE(nested);
+  EXPECT_TRUE(nested->code_may_write_memory());
+  auto import = compile_or_die(R"((module (import "env" "f" (func)) (memory 1)))");
+  ASSERT_TRUE(import);
+  EXPECT_TRUE(import->code_may_write_memory());
+  auto copy = compile_or_die(R"((module (memory 1) (func (export "c") (memory.copy (i32.const 0) (i32.const 8) (i32.const 4)))))");
+  ASSERT_TRUE(copy);
+  EXPECT_TRUE(copy->code_may_write_memory());
+}
+
+INSTANTIATE_TEST_SUITE_P(Tiers, ResetIsolation, ::testing::Values(1, 2),
+                         [](const ::testing::TestParamInfo<int>& i) { return "Tier" + std::to_string(i.param); });
+
+}  // namespace
+}  // namespace wirt::wasm::testing
