@@ -9,12 +9,14 @@
 #include "cli/cli.h"
 #include "cluster/node.h"
 #include "cluster/remote_calls.h"
+#include "cluster/remote_processes.h"
 
 namespace wirt::cli {
 
 struct ClusterMembership {
   std::shared_ptr<cluster::Node> node;
   std::shared_ptr<cluster::RemoteCalls> calls;
+  std::shared_ptr<cluster::RemoteProcessBridge> processes;
   ~ClusterMembership() {
     if (node) node->leave();
   }

@@ -57,6 +57,8 @@ core::Result<std::shared_ptr<Node>> Node::join(Config config) {
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(o, &Node::on_reconnected, n->gate_);
   // A node may start before its NATS server: it boots, serves locally and joins when it can.
   if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(o, true, &Node::on_reconnected, n->gate_);
+  if (s == NATS_OK && !n->config_.user.empty()) s = natsOptions_SetUserInfo(o, n->config_.user.c_str(), n->config_.password.c_str());
+  if (s == NATS_OK && !n->config_.token.empty()) s = natsOptions_SetToken(o, n->config_.token.c_str());
   if (s == NATS_OK && !n->config_.credentials.empty()) {
     s = natsOptions_SetUserCredentialsFromFiles(o, n->config_.credentials.c_str(), nullptr);
     if (s != NATS_OK) return nats_error(s, fmt::format("cluster.credentials {}", n->config_.credentials));
@@ -240,6 +242,16 @@ std::vector<Member> Node::members() const {
   std::vector<Member> out;
   for (const auto& [name, m] : members_) out.push_back(m);
   return out;
+}
+
+void Node::heard_from(const std::string& node, uint64_t inc) {
+  if (node.empty() || inc == 0 || node == config_.node) return;
+  std::lock_guard lk(mu_);
+  auto [it, added] = members_.try_emplace(node);
+  if (!added) return;  // its beats keep it
+  it->second.node = node;
+  it->second.inc = inc;
+  it->second.last_beat = Clock::now();
 }
 
 core::Status Node::publish_beat(bool leaving) {

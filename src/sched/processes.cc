@@ -10,7 +10,15 @@ const ProcessFactory* ProcessTable::factory(const std::string& id) const {
 }
 
 std::string ProcessTable::new_pid(const std::string& host) {
+  if (!remote_.node.empty()) return fmt::format("{{{}@{}|{:x}}}", remote_.node, host, next_.fetch_add(1));
   return fmt::format("{{{}|{:x}}}", host, next_.fetch_add(1));
+}
+
+std::string_view ProcessTable::node_of(std::string_view pid) {
+  // Node names are [A-Za-z0-9_-] (cluster/subjects.h valid_name): the first '@' ends one.
+  size_t at = pid.find('@'), bar = pid.find('|');
+  if (pid.empty() || pid[0] != '{' || at == std::string_view::npos || bar == std::string_view::npos || at > bar) return {};
+  return pid.substr(1, at - 1);
 }
 
 std::shared_ptr<Mailbox> ProcessTable::mailbox(const std::string& pid) {
@@ -53,6 +61,8 @@ core::Result<std::string> ProcessTable::spawn(const CallContext& caller, const s
                                               core::Array args, const std::string& monitor) {
   WIRT_TRY(policies_->check(caller, monitor.empty() ? "process.spawn" : "process.spawn.monitored", id));
   WIRT_TRY(policies_->check(caller, "process.host", host));
+  // A host only another node has (host ids are cluster-wide, docs/cluster.md §3).
+  if (!has_host(host) && remote_.spawn) return remote_.spawn(caller, id, host, std::move(args), monitor);
   const ProcessFactory* f = factory(id);
   if (!f) return core::not_found(fmt::format("no process registered for {}", id));
   if (!has_host(host)) return core::not_found(fmt::format("process host not found: {}", host));
@@ -74,6 +84,9 @@ core::Result<std::string> ProcessTable::spawn(const CallContext& caller, const s
 }
 
 core::Status ProcessTable::send(const std::string& pid, core::Value message) {
+  if (auto node = node_of(pid); remote_.send && !node.empty() && node != remote_.node) {
+    return remote_.send(std::string(node), pid, std::move(message));
+  }
   auto m = find(pid);
   if (!m) return core::not_found(fmt::format("process not found: {}", pid));
   if (!m->inbox->try_send(std::move(message))) return core::unavailable(fmt::format("inbox of {} is full", pid));

@@ -32,6 +32,18 @@ struct Mailbox {
 // Runs a process entry with its arguments; the result decides the EXIT event.
 using ProcessFactory = std::function<core::Result<core::Value>(const CallContext&, const core::Array& args)>;
 
+// Where processes of other cluster nodes are reached (src/cluster/remote_processes.h). With a
+// node name set, new PIDs name it: "{node@host|n}" (docs/cluster.md §1).
+struct RemoteProcesses {
+  std::string node;  // this node's name
+  // Delivers `message` to `pid` on node `node` (fire and forget, as locally).
+  std::function<core::Status(const std::string& node, const std::string& pid, core::Value message)> send;
+  // Starts `id` on a node that has `host`; same contract as ProcessTable::spawn.
+  std::function<core::Result<std::string>(const CallContext&, const std::string& id, const std::string& host,
+                                          core::Array args, const std::string& monitor)>
+      spawn;
+};
+
 class ProcessTable {
  public:
   ProcessTable(Scheduler* scheduler, const Policies* policies) : scheduler_(scheduler), policies_(policies) {}
@@ -43,7 +55,12 @@ class ProcessTable {
   bool has_host(const std::string& id) const { return hosts_.count(id) != 0; }
   const ProcessFactory* factory(const std::string& id) const;
 
-  // A fresh PID "{host|n}".
+  // Set once, before calls start (the cluster joins right after boot).
+  void set_remote(RemoteProcesses r) { remote_ = std::move(r); }
+  // The node a PID "{node@host|n}" names; "" for a PID without one (a local PID).
+  static std::string_view node_of(std::string_view pid);
+
+  // A fresh PID "{host|n}" ("{node@host|n}" in a cluster).
   std::string new_pid(const std::string& host);
   // The mailbox of `pid`, made when missing.
   std::shared_ptr<Mailbox> mailbox(const std::string& pid);
@@ -69,6 +86,7 @@ class ProcessTable {
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Mailbox>> mailboxes_;
   std::atomic<uint64_t> next_{1};
+  RemoteProcesses remote_;
 };
 
 }  // namespace wirt::sched

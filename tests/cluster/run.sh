@@ -84,7 +84,7 @@ for check in "garbage|malformed MessagePack" "big|over the 65536-byte limit" \
   if echo "$out" | grep -q "Invalid" && echo "$out" | grep -qF "$want"; then pass "hostile request ($kind): Invalid, \"$want\""
   else fail "hostile request ($kind): $(echo "$out" | head -c 400)"; fi
 done
-grep -q "refused a call from node poker" "$TMP/b1.log" && pass "b1 logged the refusals naming the sender" || fail "b1 log lacks the refusal"
+grep -q "refused a request from node poker" "$TMP/b1.log" && pass "b1 logged the refusals naming the sender" || fail "b1 log lacks the refusal"
 out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:ping 2>"$TMP/call.err")
 [ "$out" = '"pong"' ] && pass "b1 serves after the hostile requests" || fail "after hostile requests: $out"
 
@@ -92,9 +92,27 @@ out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:ping 2>"$TMP/
 # Timeout by its 8 s deadline; nothing hangs.
 timeout 30 "$WIRT" call --cluster "$URL" -a "$HERE/client" client:slow_call '"5s"' '"8s"' >"$TMP/slow.out" 2>&1 &
 SLOW=$!
-sleep 1
+# And three processes on b1 monitored from another node: each watcher gets EXIT (Unavailable).
+timeout 30 "$WIRT" call --cluster "$URL" -a "$HERE/client" client:watch_remote 3 >"$TMP/watch.out" 2>&1 &
+WATCH=$!
+sleep 1.5
+KILLED_AT=$(date +%s%N)
 kill -9 "$PID_b1"; wait "$PID_b1" 2>/dev/null
 wait "$SLOW"
+wait "$WATCH"
+out=$(tail -1 "$TMP/watch.out")
+if echo "$out" | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read())
+assert r["spawned"] == 3 and len(r["exits"]) == 3, r
+assert all(e["kind"] == "Unavailable" for e in r["exits"]), r
+assert len({e["from"] for e in r["exits"]}) == 3, r
+'; then
+  lag=$(( ($(date +%s%N) - KILLED_AT) / 1000000 ))
+  pass "b1 killed: all 3 remote watchers got EXIT Unavailable (watcher done ${lag} ms after the kill; loss window 3 s)"
+else
+  fail "remote watchers on kill: $(cat "$TMP/watch.out")"
+fi
 out=$(cat "$TMP/slow.out")
 if echo "$out" | grep -q '"kind":"Unavailable"\|"kind":"Timeout"'; then
   ms=$(echo "$out" | python3 -c 'import json,sys; print(int(json.loads(sys.stdin.read().splitlines()[-1])["ms"]))')
