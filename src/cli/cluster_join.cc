@@ -22,6 +22,7 @@ core::Result<std::unique_ptr<ClusterMembership>> join_cluster(app::App& app, con
   auto processes = cluster::RemoteProcessBridge::start(m->calls, &app.scheduler(), &app.processes());
   if (!processes) return std::move(processes).error();
   m->processes = std::move(*processes);
+  m->names = cluster::Names::start(m->node);
   size_t served = 0;
   if (role == ClusterRole::Serve) {
     // Function entries, minus those kept private with meta.cluster: local (docs/cluster.md §3).

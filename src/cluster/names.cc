@@ -236,6 +236,16 @@ core::Status Names::release(const std::string& name, const std::string& pid) {
   });
 }
 
+void Names::release_own() {
+  {
+    std::lock_guard lk(bucket_mu_);
+    if (!kv_) return;
+  }
+  if (auto r = release_node(node_->config().node, node_->incarnation()); !r) {
+    core::log_warn("cluster: releasing this node's names: {}", r.error().message());
+  }
+}
+
 core::Result<size_t> Names::release_node(const std::string& node, uint64_t inc) {
   size_t freed = 0;
   WIRT_TRY(run([&](kvStore* kv) -> core::Status {

@@ -50,6 +50,10 @@ class Names : public std::enable_shared_from_this<Names> {
   // Releases every name held by node `node` incarnation `inc`; returns how many this call freed.
   core::Result<size_t> release_node(const std::string& node, uint64_t inc);
 
+  // On a clean leave: releases this node's names if the bucket was ever used (no JetStream
+  // round trip otherwise).
+  void release_own();
+
   // The bucket's key for a name: bytes outside [A-Za-z0-9_-] as `=HH` (KV keys allow only
   // [-/_=.A-Za-z0-9]); injective.
   static std::string key_of(std::string_view name);

@@ -55,8 +55,6 @@ core::Result<std::shared_ptr<Node>> Node::join(Config config) {
   if (s == NATS_OK) s = natsOptions_SetSendAsap(o, true);
   if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(o, &Node::on_disconnected, n->gate_);
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(o, &Node::on_reconnected, n->gate_);
-  // A node may start before its NATS server: it boots, serves locally and joins when it can.
-  if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(o, true, &Node::on_reconnected, n->gate_);
   if (s == NATS_OK && !n->config_.user.empty()) s = natsOptions_SetUserInfo(o, n->config_.user.c_str(), n->config_.password.c_str());
   if (s == NATS_OK && !n->config_.token.empty()) s = natsOptions_SetToken(o, n->config_.token.c_str());
   if (s == NATS_OK && !n->config_.credentials.empty()) {
@@ -74,7 +72,22 @@ core::Result<std::shared_ptr<Node>> Node::join(Config config) {
     if (s != NATS_OK) return nats_error(s, fmt::format("cluster.tls.cert {}", n->config_.tls_cert));
   }
   if (s != NATS_OK) return nats_error(s, "cluster: NATS options");
+  // First a plain attempt, so that a server that answers but refuses this node (credentials,
+  // TLS) is a clear error at once instead of an endless background retry.
   s = natsConnection_Connect(&n->nc_, o);
+  if (s == NATS_NO_SERVER) {
+    // A node may start before its NATS server: it boots, serves locally and joins when it can.
+    s = natsOptions_SetRetryOnFailedConnect(o, true, &Node::on_reconnected, n->gate_);
+    if (s == NATS_OK) s = natsConnection_Connect(&n->nc_, o);
+  } else if (s != NATS_OK) {
+    const char* last = nats_GetLastError(nullptr);
+    std::string auth = !n->config_.user.empty() ? "cluster.user/password" : !n->config_.token.empty() ? "cluster.token"
+                       : !n->config_.credentials.empty() ? "cluster.credentials" : "no credentials configured";
+    return core::unavailable(fmt::format("cluster: the NATS server at {} refused node {}: {}{} ({}{})",
+                                         fmt::join(n->config_.servers, ","), n->config_.node, natsStatus_GetText(s),
+                                         last && *last ? fmt::format(": {}", last) : "", auth,
+                                         n->config_.tls_ca.empty() && n->config_.tls_cert.empty() ? "" : ", cluster.tls"));
+  }
   if (s == NATS_OK) {
     n->connected_.store(true);
   } else if (s == NATS_NOT_YET_CONNECTED) {

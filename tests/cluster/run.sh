@@ -152,6 +152,39 @@ wait "$PID_b1" 2>/dev/null
 sleep 0.3
 grep -q "node b1 left the cluster" "$TMP/c1.log" && pass "b1 left cleanly" || fail "clean leave: $(tail -5 "$TMP/c1.log")"
 
+# Security of the wire (docs/cluster.md §8): a NATS server that requires a user/password (and
+# one that requires a token). A node with the right credentials in .wippy.yaml joins and
+# calls; one with wrong (or no) credentials fails at once with a clear error.
+APORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+TPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$NATS" -a 127.0.0.1 -p "$APORT" --user wirt --pass s3cret >"$TMP/nats-auth.log" 2>&1 &
+PIDS+=("$!")
+"$NATS" -a 127.0.0.1 -p "$TPORT" --auth t0ken-42 >"$TMP/nats-token.log" 2>&1 &
+PIDS+=("$!")
+mkapp() { mkdir -p "$TMP/$1/src"; cp "$HERE"/node_b/src/* "$TMP/$1/src/"; printf 'cluster:\n%b' "$2" >"$TMP/$1/.wippy.yaml"; }
+mkapp auth_good '  user: wirt\n  password: s3cret\n'
+mkapp auth_bad '  user: wirt\n  password: guessed\n'
+mkapp auth_none ''
+mkapp token_good '  token: t0ken-42\n'
+mkapp token_bad '  token: nope\n'
+for _ in $(seq 100); do (: >/dev/tcp/127.0.0.1/"$APORT") 2>/dev/null && (: >/dev/tcp/127.0.0.1/"$TPORT") 2>/dev/null && break; sleep 0.05; done
+AURL=nats://127.0.0.1:$APORT TURL=nats://127.0.0.1:$TPORT
+"$WIRT" run -a "$TMP/auth_good" --cluster "$AURL" --node secure1 >"$TMP/secure1.log" 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 200); do grep -q "cluster node secure1 joined" "$TMP/secure1.log" && break; sleep 0.05; done
+out=$(timeout 20 "$WIRT" call --cluster "$AURL" -a "$TMP/auth_good" svc:whoami 2>&1 | tail -1)
+[ "$out" = '"b"' ] && pass "user/password: a node with the right password joins and calls" || fail "auth good: $out $(tail -3 "$TMP/secure1.log")"
+for app in auth_bad auth_none; do
+  out=$(timeout 20 "$WIRT" call --cluster "$AURL" -a "$TMP/$app" b:add 1 2 2>&1)
+  if echo "$out" | grep -q "error \[Unavailable\]: cluster: the NATS server at $AURL refused node .*Authorization Violation"; then
+    pass "user/password: $app is refused with a clear error"
+  else fail "$app: $out"; fi
+done
+out=$(timeout 20 "$WIRT" call --cluster "$TURL" -a "$TMP/token_good" b:add 1 2 2>&1 | tail -1)
+[ "$out" = "3" ] && pass "token: the right token joins (local call on a joined node)" || fail "token good: $out"
+out=$(timeout 20 "$WIRT" call --cluster "$TURL" -a "$TMP/token_bad" b:add 1 2 2>&1)
+echo "$out" | grep -q "refused node .*(cluster.token)" && pass "token: a wrong token is refused naming cluster.token" || fail "token bad: $out"
+
 if [ "$FAILS" -ne 0 ]; then
   echo "$FAILS cluster check(s) failed; node logs:"
   for f in "$TMP"/*.log; do echo "== $f"; tail -20 "$f"; done
