@@ -267,6 +267,12 @@ void Node::heard_from(const std::string& node, uint64_t inc) {
   it->second.last_beat = Clock::now();
 }
 
+bool Node::is_member(const std::string& node, uint64_t inc) const {
+  std::lock_guard lk(mu_);
+  auto it = members_.find(node);
+  return it != members_.end() && it->second.inc == inc;
+}
+
 core::Status Node::publish_beat(bool leaving) {
   core::Value beat = core::Value::map();
   beat.set("node", config_.node);

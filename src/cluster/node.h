@@ -95,6 +95,8 @@ class Node {
   // Records a peer heard from outside heartbeats (a reply naming it) when its first beat has not
   // come yet, so that its silence from now on is judged as a loss like any member's.
   void heard_from(const std::string& node, uint64_t inc);
+  // Whether `node` incarnation `inc` is a live member (not lost, not replaced by a restart).
+  bool is_member(const std::string& node, uint64_t inc) const;
   void set_serves(int64_t n) { serves_.store(n); }
 
  private:

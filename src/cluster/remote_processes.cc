@@ -208,9 +208,19 @@ void RemoteProcessBridge::handle_ctl(const Message& m) {
 }
 
 void RemoteProcessBridge::watch(const std::string& pid, Watch w) {
-  std::lock_guard lk(mu_);
-  if (exited_early_.erase(pid)) return;  // its EXIT was delivered already
-  watches_[pid] = std::move(w);
+  {
+    std::lock_guard lk(mu_);
+    if (exited_early_.erase(pid)) return;  // its EXIT was delivered already
+    // Checked under mu_, which the loss listener takes too: either the node is still a member
+    // (a later loss fails this watch) or it was lost before the reply was processed (fail now).
+    if (node_->is_member(w.node, w.inc)) {
+      watches_[pid] = std::move(w);
+      return;
+    }
+  }
+  auto event = sched::ProcessTable::exit_event(
+      pid, core::unavailable(fmt::format("process {}: node {} lost right after spawning it", pid, w.node)));
+  if (auto mb = processes_->find(w.watcher)) mb->events->try_send(std::move(event));
 }
 
 void RemoteProcessBridge::deliver_exit(const std::string& pid, const std::string& watcher, core::Value event) {
