@@ -84,6 +84,13 @@ for check in "garbage|malformed MessagePack" "big|over the 65536-byte limit" \
   if echo "$out" | grep -q "Invalid" && echo "$out" | grep -qF "$want"; then pass "hostile request ($kind): Invalid, \"$want\""
   else fail "hostile request ($kind): $(echo "$out" | head -c 400)"; fi
 done
+# The same for a remote spawn request (C.spawn.HOST) and a process message (C.node.N.proc).
+out=$(poke wirt.spawn.b:host garbage)
+echo "$out" | grep -q "Invalid" && echo "$out" | grep -qF "malformed MessagePack" \
+  && pass "hostile spawn request: Invalid, \"malformed MessagePack\"" || fail "hostile spawn: $(echo "$out" | head -c 400)"
+poke wirt.node.b1.proc garbage >/dev/null
+sleep 0.2
+grep -q "refused a process message from node poker" "$TMP/b1.log" && pass "hostile process message: refused and logged" || fail "b1 log lacks the refused process message"
 grep -q "refused a request from node poker" "$TMP/b1.log" && pass "b1 logged the refusals naming the sender" || fail "b1 log lacks the refusal"
 out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:ping 2>"$TMP/call.err")
 [ "$out" = '"pong"' ] && pass "b1 serves after the hostile requests" || fail "after hostile requests: $out"
