@@ -62,6 +62,8 @@ std::shared_ptr<Names> Names::start(std::shared_ptr<Node> node) {
     std::lock_guard lk(self->mu_);
     self->tasks_.push_back([weak, n, inc] {
       if (auto s = weak.lock()) {
+        // A cluster that never used names (no bucket, or no JetStream) has nothing to release.
+        if (!s->bucket_exists()) return;
         auto freed = s->release_node(n, inc);
         if (!freed) core::log_warn("cluster: releasing the names of lost node {}: {}", n, freed.error().message());
         else if (*freed) core::log_info("cluster: released {} name(s) of lost node {}", *freed, n);
@@ -99,7 +101,7 @@ void Names::thread_loop() {
   }
 }
 
-core::Result<kvStore*> Names::bucket() {
+core::Result<kvStore*> Names::bucket(bool create) {
   std::lock_guard lk(bucket_mu_);
   if (kv_) return kv_;
   if (!node_->connected()) return core::unavailable("cluster names: cluster disconnected");
@@ -113,6 +115,10 @@ core::Result<kvStore*> Names::bucket() {
   }
   std::string name = "wirt_names_" + node_->config().name;
   natsStatus s = js_KeyValue(&kv_, js_, name.c_str());
+  if (s != NATS_OK && !create) {
+    kv_ = nullptr;
+    return core::not_found(fmt::format("cluster names: no bucket {}", name));
+  }
   if (s == NATS_NOT_FOUND) {
     kvConfig cfg;
     kvConfig_Init(&cfg);
@@ -128,9 +134,22 @@ core::Result<kvStore*> Names::bucket() {
   return kv_;
 }
 
-core::Status Names::run(const std::function<core::Status(kvStore*)>& op) {
-  auto work = [this, &op]() -> core::Status {
-    auto kv = bucket();
+bool Names::bucket_exists() {
+  {
+    std::lock_guard lk(bucket_mu_);
+    if (kv_) return true;
+  }
+  bool exists = false;
+  (void)run([&](kvStore*) -> core::Status {
+    exists = true;
+    return {};
+  }, /*create=*/false);
+  return exists;
+}
+
+core::Status Names::run(const std::function<core::Status(kvStore*)>& op, bool create) {
+  auto work = [this, &op, create]() -> core::Status {
+    auto kv = bucket(create);
     if (!kv) return std::move(kv).error();
     return op(*kv);
   };

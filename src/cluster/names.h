@@ -61,8 +61,11 @@ class Names : public std::enable_shared_from_this<Names> {
  private:
   explicit Names(std::shared_ptr<Node> node) : node_(std::move(node)) {}
   // Runs `op` with the bucket bound, off the fiber when called on one (see the header).
-  core::Status run(const std::function<core::Status(kvStore*)>& op);
-  core::Result<kvStore*> bucket();  // on the names thread (or inline)
+  core::Status run(const std::function<core::Status(kvStore*)>& op, bool create = true);
+  // Binds the bucket (creating it when `create`); on the names thread (or inline).
+  core::Result<kvStore*> bucket(bool create);
+  // Whether the bucket exists (binding it when it does); never creates it.
+  bool bucket_exists();
   void thread_loop();
 
   std::shared_ptr<Node> node_;

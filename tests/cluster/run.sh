@@ -91,6 +91,10 @@ echo "$out" | grep -q "Invalid" && echo "$out" | grep -qF "malformed MessagePack
 poke wirt.node.b1.proc garbage >/dev/null
 sleep 0.2
 grep -q "refused a process message from node poker" "$TMP/b1.log" && pass "hostile process message: refused and logged" || fail "b1 log lacks the refused process message"
+# An EXIT notice is accepted only from the node its process runs on.
+poke wirt.node.a1.ctl fake_exit >/dev/null
+sleep 0.2
+grep -q "refused an EXIT from node poker for {b1@b:host|1}" "$TMP/a1.log" && pass "a forged EXIT (sender is not the process's node): refused" || fail "a1 log lacks the refused EXIT"
 grep -q "refused a request from node poker" "$TMP/b1.log" && pass "b1 logged the refusals naming the sender" || fail "b1 log lacks the refusal"
 out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:ping 2>"$TMP/call.err")
 [ "$out" = '"pong"' ] && pass "b1 serves after the hostile requests" || fail "after hostile requests: $out"
