@@ -46,6 +46,12 @@ core::Result<std::shared_ptr<RemoteProcessBridge>> RemoteProcessBridge::start(st
   });
   sched::RemoteProcesses hook;
   hook.node = me;
+  // PID numbers from the wall clock (ms << 16): a restarted node never hands out a PID its
+  // previous incarnation gave to processes other nodes may still address.
+  hook.first_pid = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count())
+                   << 16;
   hook.send = [weak](const std::string& node, const std::string& pid, core::Value message) -> core::Status {
     auto self = weak.lock();
     if (!self) return core::unavailable(fmt::format("cluster left: cannot send to {}", pid));

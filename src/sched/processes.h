@@ -36,6 +36,9 @@ using ProcessFactory = std::function<core::Result<core::Value>(const CallContext
 // node name set, new PIDs name it: "{node@host|n}" (docs/cluster.md §1).
 struct RemoteProcesses {
   std::string node;  // this node's name
+  // Where PID numbers start (0: unchanged): a restarted node must not reuse the PIDs its last
+  // incarnation gave out, which other nodes may still hold.
+  uint64_t first_pid = 0;
   // Delivers `message` to `pid` on node `node` (fire and forget, as locally).
   std::function<core::Status(const std::string& node, const std::string& pid, core::Value message)> send;
   // Starts `id` on a node that has `host`; same contract as ProcessTable::spawn.
@@ -56,7 +59,10 @@ class ProcessTable {
   const ProcessFactory* factory(const std::string& id) const;
 
   // Set once, before calls start (the cluster joins right after boot).
-  void set_remote(RemoteProcesses r) { remote_ = std::move(r); }
+  void set_remote(RemoteProcesses r) {
+    if (r.first_pid) next_.store(r.first_pid);
+    remote_ = std::move(r);
+  }
   // The node a PID "{node@host|n}" names; "" for a PID without one (a local PID).
   static std::string_view node_of(std::string_view pid);
 

@@ -31,4 +31,17 @@ TEST(PidNode, NewPidsNameTheNodeOnceClustered) {
   EXPECT_EQ(ProcessTable::node_of(pid), "n1");
 }
 
+// Regression (PIDs reused across restarts): a restarted node started numbering at 1 again, so a
+// PID another node still held from its last incarnation could address a new, unrelated process.
+TEST(PidNode, FirstPidMovesTheNumbering) {
+  Scheduler sched(SchedulerOptions{1});
+  Policies policies;
+  ProcessTable table(&sched, &policies);
+  RemoteProcesses remote;
+  remote.node = "n1";
+  remote.first_pid = 0x10000;
+  table.set_remote(remote);
+  EXPECT_EQ(table.new_pid("h:host"), "{n1@h:host|10000}");
+}
+
 }  // namespace wirt::sched
