@@ -19,6 +19,10 @@ core::Result<std::unique_ptr<ClusterMembership>> join_cluster(app::App& app, con
   auto calls = cluster::RemoteCalls::start(m->node, &app.scheduler(), &app.functions(), &app.policies());
   if (!calls) return std::move(calls).error();
   m->calls = std::move(*calls);
+  auto processes = cluster::RemoteProcessBridge::start(m->calls, &app.scheduler(), &app.processes());
+  if (!processes) return std::move(processes).error();
+  m->processes = std::move(*processes);
+  m->names = cluster::Names::start(m->node);
   size_t served = 0;
   if (role == ClusterRole::Serve) {
     // Function entries, minus those kept private with meta.cluster: local (docs/cluster.md §3).
@@ -30,6 +34,14 @@ core::Result<std::unique_ptr<ClusterMembership>> join_cluster(app::App& app, con
     }
     WIRT_TRY(m->calls->serve(ids));
     served = ids.size();
+    // Process hosts are cluster-wide: remote spawns on them come here (docs/cluster.md §3).
+    std::vector<std::string> hosts;
+    for (const auto& e : app.entries()) {
+      if (e.kind == "process.host" && app.processes().has_host(e.id.str()) && e.meta.get_string("cluster") != "local") {
+        hosts.push_back(e.id.str());
+      }
+    }
+    WIRT_TRY(m->processes->serve_hosts(hosts));
   }
   std::weak_ptr<cluster::RemoteCalls> weak = m->calls;
   app.set_function_fallback([weak](const sched::CallContext& ctx, const std::string& id, const core::Array& args) {

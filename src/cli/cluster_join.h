@@ -7,15 +7,21 @@
 
 #include "app/app.h"
 #include "cli/cli.h"
+#include "cluster/names.h"
 #include "cluster/node.h"
 #include "cluster/remote_calls.h"
+#include "cluster/remote_processes.h"
 
 namespace wirt::cli {
 
 struct ClusterMembership {
   std::shared_ptr<cluster::Node> node;
   std::shared_ptr<cluster::RemoteCalls> calls;
+  std::shared_ptr<cluster::RemoteProcessBridge> processes;
+  // Cluster-wide process names (docs/cluster.md §7); not yet reachable from Lua (see README).
+  std::shared_ptr<cluster::Names> names;
   ~ClusterMembership() {
+    if (names) names->release_own();
     if (node) node->leave();
   }
 };

@@ -80,6 +80,9 @@ core::Result<Config> parse_config(const core::Value& section, const fs::path& ba
     } else if (key == "node" || key == "name") {
       if (!v.is_string()) return core::invalid(what + ": expected a string");
       (key == "node" ? c.node : c.name) = v.as_string();
+    } else if (key == "user" || key == "password" || key == "token") {
+      if (!v.is_string() || v.as_string().empty()) return core::invalid(what + ": expected a non-empty string");
+      (key == "user" ? c.user : key == "password" ? c.password : c.token) = v.as_string();
     } else if (key == "credentials") {
       auto p = path_field(v, base, what);
       if (!p) return std::move(p).error();
@@ -106,8 +109,16 @@ core::Result<Config> parse_config(const core::Value& section, const fs::path& ba
       if (!n) return std::move(n).error();
       c.max_message = *n;
     } else {
-      return core::invalid(what + ": unknown field (servers, node, name, credentials, tls, heartbeat, max_message)");
+      return core::invalid(what +
+                           ": unknown field (servers, node, name, user, password, token, credentials, tls, heartbeat, "
+                           "max_message)");
     }
+  }
+  // One authentication method (NATS accepts one per connection).
+  if (c.user.empty() != c.password.empty()) return core::invalid(fmt::format("{}: cluster.user and cluster.password go together", file));
+  int methods = !c.user.empty() + !c.token.empty() + !c.credentials.empty();
+  if (methods > 1) {
+    return core::invalid(fmt::format("{}: cluster: use one of user/password, token or credentials", file));
   }
   return c;
 }

@@ -19,6 +19,8 @@ struct Config {
   std::string node;                  // this node's name; default hostname-pid
   std::string name = "wirt";         // the cluster name: the first token of every subject
   std::string credentials;           // NATS user JWT + nkey seed file (absolute), or ""
+  std::string user, password;        // NATS user/password authentication, or ""
+  std::string token;                 // NATS token authentication, or ""
   std::string tls_ca, tls_cert, tls_key;  // PEM files (absolute), or ""
   core::Nanos heartbeat = std::chrono::seconds(1);
   size_t max_message = 8u << 20;

@@ -55,8 +55,8 @@ core::Result<std::shared_ptr<Node>> Node::join(Config config) {
   if (s == NATS_OK) s = natsOptions_SetSendAsap(o, true);
   if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(o, &Node::on_disconnected, n->gate_);
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(o, &Node::on_reconnected, n->gate_);
-  // A node may start before its NATS server: it boots, serves locally and joins when it can.
-  if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(o, true, &Node::on_reconnected, n->gate_);
+  if (s == NATS_OK && !n->config_.user.empty()) s = natsOptions_SetUserInfo(o, n->config_.user.c_str(), n->config_.password.c_str());
+  if (s == NATS_OK && !n->config_.token.empty()) s = natsOptions_SetToken(o, n->config_.token.c_str());
   if (s == NATS_OK && !n->config_.credentials.empty()) {
     s = natsOptions_SetUserCredentialsFromFiles(o, n->config_.credentials.c_str(), nullptr);
     if (s != NATS_OK) return nats_error(s, fmt::format("cluster.credentials {}", n->config_.credentials));
@@ -72,7 +72,22 @@ core::Result<std::shared_ptr<Node>> Node::join(Config config) {
     if (s != NATS_OK) return nats_error(s, fmt::format("cluster.tls.cert {}", n->config_.tls_cert));
   }
   if (s != NATS_OK) return nats_error(s, "cluster: NATS options");
+  // First a plain attempt, so that a server that answers but refuses this node (credentials,
+  // TLS) is a clear error at once instead of an endless background retry.
   s = natsConnection_Connect(&n->nc_, o);
+  if (s == NATS_NO_SERVER) {
+    // A node may start before its NATS server: it boots, serves locally and joins when it can.
+    s = natsOptions_SetRetryOnFailedConnect(o, true, &Node::on_reconnected, n->gate_);
+    if (s == NATS_OK) s = natsConnection_Connect(&n->nc_, o);
+  } else if (s != NATS_OK) {
+    const char* last = nats_GetLastError(nullptr);
+    std::string auth = !n->config_.user.empty() ? "cluster.user/password" : !n->config_.token.empty() ? "cluster.token"
+                       : !n->config_.credentials.empty() ? "cluster.credentials" : "no credentials configured";
+    return core::unavailable(fmt::format("cluster: the NATS server at {} refused node {}: {}{} ({}{})",
+                                         fmt::join(n->config_.servers, ","), n->config_.node, natsStatus_GetText(s),
+                                         last && *last ? fmt::format(": {}", last) : "", auth,
+                                         n->config_.tls_ca.empty() && n->config_.tls_cert.empty() ? "" : ", cluster.tls"));
+  }
   if (s == NATS_OK) {
     n->connected_.store(true);
   } else if (s == NATS_NOT_YET_CONNECTED) {
@@ -240,6 +255,22 @@ std::vector<Member> Node::members() const {
   std::vector<Member> out;
   for (const auto& [name, m] : members_) out.push_back(m);
   return out;
+}
+
+void Node::heard_from(const std::string& node, uint64_t inc) {
+  if (node.empty() || inc == 0 || node == config_.node) return;
+  std::lock_guard lk(mu_);
+  auto [it, added] = members_.try_emplace(node);
+  if (!added) return;  // its beats keep it
+  it->second.node = node;
+  it->second.inc = inc;
+  it->second.last_beat = Clock::now();
+}
+
+bool Node::is_member(const std::string& node, uint64_t inc) const {
+  std::lock_guard lk(mu_);
+  auto it = members_.find(node);
+  return it != members_.end() && it->second.inc == inc;
 }
 
 core::Status Node::publish_beat(bool leaving) {

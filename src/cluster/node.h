@@ -86,9 +86,17 @@ class Node {
   // A fresh inbox prefix (`_INBOX.<nuid>`).
   std::string new_inbox() const;
 
+  // The libnats connection, for JetStream (cluster/names.h); libnats calls on it are thread-safe.
+  natsConnection* connection() const { return nc_; }
+
   void on_loss(LossListener l);
   void on_disconnect(std::function<void()> l);
   std::vector<Member> members() const;
+  // Records a peer heard from outside heartbeats (a reply naming it) when its first beat has not
+  // come yet, so that its silence from now on is judged as a loss like any member's.
+  void heard_from(const std::string& node, uint64_t inc);
+  // Whether `node` incarnation `inc` is a live member (not lost, not replaced by a restart).
+  bool is_member(const std::string& node, uint64_t inc) const;
   void set_serves(int64_t n) { serves_.store(n); }
 
  private:

@@ -48,34 +48,7 @@ core::Result<Request> parse_request(const core::Value& body, std::string_view fr
   const core::Value* args = body.find("args");
   if (!args || !args->is_array()) return bad("args: expected an array");
   r.args = args->as_array();
-  if (const core::Value* b = body.find("budget_ms"); b && !b->is_nil()) {
-    if (!b->is_int()) return bad("budget_ms: expected an integer or nil");
-    r.ctx.deadline = Clock::now() + std::chrono::milliseconds(std::max<int64_t>(0, b->as_int()));
-  }
-  if (const core::Value* a = body.find("actor"); a && !a->is_nil()) {
-    const core::Value* aid = a->find("id");
-    if (!a->is_map() || !aid || !aid->is_string()) return bad("actor: expected {id, meta} or nil");
-    sched::Actor actor{aid->as_string()};
-    if (const core::Value* meta = a->find("meta"); meta && meta->is_map()) actor.meta = *meta;
-    r.ctx.actor = std::move(actor);
-  }
-  if (const core::Value* s = body.find("scope"); s && !s->is_nil()) {
-    if (!s->is_array()) return bad("scope: expected a list of policy ids or nil");
-    std::vector<std::string> scope;
-    for (const auto& p : s->as_array()) {
-      if (!p.is_string()) return bad("scope: expected a list of policy ids");
-      scope.push_back(p.as_string());
-    }
-    r.ctx.scope = std::move(scope);
-  }
-  if (const core::Value* c = body.find("ctx"); c && !c->is_nil()) {
-    if (!c->is_map()) return bad("ctx: expected a map");
-    r.ctx.values = *c;
-  }
-  if (const core::Value* d = body.find("depth"); d && !d->is_nil()) {
-    if (!d->is_int() || d->as_int() < 0) return bad("depth: expected a non-negative integer");
-    r.ctx.depth = static_cast<int>(std::min<int64_t>(d->as_int(), sched::kMaxCallDepth));
-  }
+  if (auto st = read_context(body, r.ctx); !st) return bad(st.error().message());
   return r;
 }
 
@@ -98,8 +71,65 @@ core::Error error_from_value(const core::Value& v, std::string_view from) {
   return e;
 }
 
+core::Status write_context(const sched::CallContext& callee, core::Value& req) {
+  if (callee.deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*callee.deadline - Clock::now()).count();
+    if (left <= 0) return core::timeout("deadline exceeded");
+    req.set("budget_ms", static_cast<int64_t>(left));
+  }
+  if (callee.actor) {
+    core::Value a = core::Value::map();
+    a.set("id", callee.actor->id);
+    a.set("meta", callee.actor->meta);
+    req.set("actor", std::move(a));
+  }
+  if (callee.scope) {
+    core::Array s;
+    for (const auto& p : *callee.scope) s.emplace_back(p);
+    req.set("scope", core::Value(std::move(s)));
+  }
+  req.set("ctx", callee.values);
+  // The callee forks again: carry the caller's depth so a call ping-ponging between nodes
+  // still ends at kMaxCallDepth.
+  req.set("depth", static_cast<int64_t>(std::max(0, callee.depth - 1)));
+  return {};
+}
+
+core::Status read_context(const core::Value& body, sched::CallContext& ctx) {
+  if (const core::Value* b = body.find("budget_ms"); b && !b->is_nil()) {
+    if (!b->is_int()) return core::invalid("budget_ms: expected an integer or nil");
+    ctx.deadline = Clock::now() + std::chrono::milliseconds(std::max<int64_t>(0, b->as_int()));
+  }
+  if (const core::Value* a = body.find("actor"); a && !a->is_nil()) {
+    const core::Value* aid = a->find("id");
+    if (!a->is_map() || !aid || !aid->is_string()) return core::invalid("actor: expected {id, meta} or nil");
+    sched::Actor actor{aid->as_string()};
+    if (const core::Value* meta = a->find("meta"); meta && meta->is_map()) actor.meta = *meta;
+    ctx.actor = std::move(actor);
+  }
+  if (const core::Value* s = body.find("scope"); s && !s->is_nil()) {
+    if (!s->is_array()) return core::invalid("scope: expected a list of policy ids or nil");
+    std::vector<std::string> scope;
+    for (const auto& p : s->as_array()) {
+      if (!p.is_string()) return core::invalid("scope: expected a list of policy ids");
+      scope.push_back(p.as_string());
+    }
+    ctx.scope = std::move(scope);
+  }
+  if (const core::Value* c = body.find("ctx"); c && !c->is_nil()) {
+    if (!c->is_map()) return core::invalid("ctx: expected a map");
+    ctx.values = *c;
+  }
+  if (const core::Value* d = body.find("depth"); d && !d->is_nil()) {
+    if (!d->is_int() || d->as_int() < 0) return core::invalid("depth: expected a non-negative integer");
+    ctx.depth = static_cast<int>(std::min<int64_t>(d->as_int(), sched::kMaxCallDepth));
+  }
+  return {};
+}
+
 struct RemoteCalls::Pending {
-  std::string id;
+  std::string what;        // "the call to ID", for errors
+  std::string not_served;  // the NotFound message for a no-responders status
   std::mutex mu;
   sched::Waker waker;
   bool acked = false;
@@ -138,14 +168,10 @@ RemoteCalls::~RemoteCalls() = default;
 core::Status RemoteCalls::serve(const std::vector<std::string>& ids) {
   std::weak_ptr<RemoteCalls> weak = weak_from_this();
   for (const auto& id : ids) {
-    WIRT_TRY(node_->subscribe(node_->subjects().call(id), node_->subjects().call_queue(), [weak](Message m) {
-      // Ack at once and hand over: the call runs on a fiber like any other. The ack is sent
-      // here, not from the fiber, so busy workers cannot delay it past the caller's no-ack
-      // bound and make a live node look absent.
-      if (auto self = weak.lock()) {
-        self->ack(m);
-        self->scheduler_->spawn([self, m = std::move(m)]() mutable { self->handle_request(std::move(m)); });
-      }
+    WIRT_TRY(serve_requests(node_->subjects().call(id), node_->subjects().call_queue(), [weak](const Message& m) {
+      auto self = weak.lock();
+      if (!self) return core::Result<core::Value>(core::unavailable("node leaving"));
+      return self->handle_call(m);
     }));
   }
   {
@@ -154,6 +180,29 @@ core::Status RemoteCalls::serve(const std::vector<std::string>& ids) {
   }
   node_->set_serves(static_cast<int64_t>(served_.size()));
   return {};
+}
+
+core::Status RemoteCalls::serve_requests(const std::string& subject, const std::string& queue, RequestHandler handler) {
+  std::weak_ptr<RemoteCalls> weak = weak_from_this();
+  auto shared = std::make_shared<RequestHandler>(std::move(handler));
+  return node_->subscribe(subject, queue, [weak, shared](Message m) {
+    // Ack at once and hand over: the request runs on a fiber like any other. The ack is sent
+    // here, not from the fiber, so busy workers cannot delay it past the caller's no-ack
+    // bound and make a live node look absent.
+    auto self = weak.lock();
+    if (!self) return;
+    self->ack(m);
+    self->scheduler_->spawn([self, shared, m = std::move(m)] {
+      self->answer(m, (*shared)(m));
+    });
+  });
+}
+
+void RemoteCalls::answer(const Message& m, const core::Result<core::Value>& r) {
+  if (m.reply.empty()) return;
+  auto body = encode(r ? ok_reply(*r) : err_reply(r.error()), node_->config().max_message);
+  if (!body) body = encode(err_reply(body.error()));
+  if (body) (void)node_->publish(m.reply, "", "reply", *body);
 }
 
 void RemoteCalls::ack(const Message& m) {
@@ -165,27 +214,22 @@ void RemoteCalls::ack(const Message& m) {
   if (auto body = encode(ack)) (void)node_->publish(m.reply, "", "ack", *body);
 }
 
-void RemoteCalls::handle_request(Message m) {
+core::Error refuse(const Message& m, core::Error e) {
+  core::log_warn("cluster: refused a request from node {}: {}", m.node.empty() ? "?" : m.node, e.message());
+  return e;
+}
+
+core::Result<core::Value> RemoteCalls::handle_call(const Message& m) {
   const std::string from = m.node.empty() ? "?" : m.node;
-  auto answer = [&](const core::Value& v) {
-    if (m.reply.empty()) return;
-    auto body = encode(v, node_->config().max_message);
-    if (!body) body = encode(err_reply(body.error()));
-    if (body) (void)node_->publish(m.reply, "", "reply", *body);
-  };
-  auto refuse = [&](const core::Error& e) {
-    core::log_warn("cluster: refused a call from node {}: {}", from, e.message());
-    answer(err_reply(e));
-  };
   auto body = decode(m.data, fmt::format("call request from node {}", from), node_->config().max_message);
-  if (!body) return refuse(body.error());
+  if (!body) return refuse(m, std::move(body).error());
   auto req = parse_request(*body, from);
-  if (!req) return refuse(req.error());
+  if (!req) return refuse(m, std::move(req).error());
   // The subject and the body must name the same id, and it must be one this node serves.
   std::string prefix = node_->subjects().call_queue() + ".";
   auto subject_id = unescape_token(std::string_view(m.subject).substr(std::min(prefix.size(), m.subject.size())));
   if (!subject_id || *subject_id != req->id) {
-    return refuse(core::invalid(fmt::format("call request names {} on subject {}", req->id, m.subject)));
+    return refuse(m, core::invalid(fmt::format("call request names {} on subject {}", req->id, m.subject)));
   }
   bool served = false;
   {
@@ -193,12 +237,11 @@ void RemoteCalls::handle_request(Message m) {
     served = served_.count(req->id) != 0;
   }
   if (!served || !functions_->contains(req->id)) {
-    return refuse(core::not_found(fmt::format("function {} is not served by node {}", req->id, node_->config().node)));
+    return refuse(m, core::not_found(fmt::format("function {} is not served by node {}", req->id, node_->config().node)));
   }
   // The callee enforces (docs/cluster.md §5, §8): funcs.call on the id under the carried actor/scope.
-  if (auto st = policies_->check(req->ctx, "funcs.call", req->id); !st) return answer(err_reply(st.error()));
-  auto r = functions_->call(req->ctx, req->id, req->args);
-  answer(r ? ok_reply(std::move(*r)) : err_reply(r.error()));
+  if (auto st = policies_->check(req->ctx, "funcs.call", req->id); !st) return std::move(st).error();
+  return functions_->call(req->ctx, req->id, req->args);
 }
 
 void RemoteCalls::handle_response(Message m) {
@@ -216,7 +259,7 @@ void RemoteCalls::handle_response(Message m) {
     std::lock_guard lk(p->mu);
     if (p->done) return;
     if (m.no_responders) {
-      p->failure = core::not_found(fmt::format("function {} is not served by any node", p->id));
+      p->failure = core::not_found(p->not_served);
     } else if (m.kind == "ack") {
       if (!p->acked) {
         p->acked = true;
@@ -227,7 +270,7 @@ void RemoteCalls::handle_response(Message m) {
     } else if (m.kind == "reply") {
       // Replies from a node other than the acking one are ignored (docs/cluster.md §8).
       if (p->acked && (m.node != p->acked_node || m.inc != p->acked_inc)) {
-        core::log_warn("cluster: ignored a reply for {} from node {} (node {} took the call)", p->id, m.node, p->acked_node);
+        core::log_warn("cluster: ignored a reply for {} from node {} (node {} took it)", p->what, m.node, p->acked_node);
         return;
       }
       p->reply = std::move(m.data);
@@ -264,48 +307,37 @@ void RemoteCalls::fail_where(const std::function<std::optional<core::Error>(cons
 void RemoteCalls::fail_acked_by(const std::string& node, uint64_t inc, const std::string& why) {
   fail_where([&](const Pending& p) -> std::optional<core::Error> {
     if (!p.acked || p.acked_node != node || p.acked_inc != inc) return std::nullopt;
-    return core::unavailable(fmt::format("node {} lost during the call to {}: {}", node, p.id, why));
+    return core::unavailable(fmt::format("node {} lost during {}: {}", node, p.what, why));
   });
 }
 
 void RemoteCalls::fail_all(const core::Error& e) {
   fail_where([&](const Pending& p) -> std::optional<core::Error> {
-    return core::Error(e).wrap(fmt::format("calling {}", p.id));
+    return core::Error(e).wrap(p.what);
   });
 }
 
 core::Result<core::Value> RemoteCalls::call(const sched::CallContext& callee, const std::string& id,
                                             const core::Array& args) {
-  if (!node_->connected()) return core::unavailable(fmt::format("cluster disconnected: cannot call {}", id));
-  if (!sched::this_fiber::active()) return core::internal(fmt::format("remote call to {} outside a fiber", id));
   core::Value req = core::Value::map();
   req.set("id", id);
   req.set("args", core::Value(args));
-  if (callee.deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*callee.deadline - Clock::now()).count();
-    if (left <= 0) return core::timeout(fmt::format("deadline exceeded before calling {}", id));
-    req.set("budget_ms", static_cast<int64_t>(left));
-  }
-  if (callee.actor) {
-    core::Value a = core::Value::map();
-    a.set("id", callee.actor->id);
-    a.set("meta", callee.actor->meta);
-    req.set("actor", std::move(a));
-  }
-  if (callee.scope) {
-    core::Array s;
-    for (const auto& p : *callee.scope) s.emplace_back(p);
-    req.set("scope", core::Value(std::move(s)));
-  }
-  req.set("ctx", callee.values);
-  // The callee forks again: carry the caller's depth so a call ping-ponging between nodes
-  // still ends at kMaxCallDepth.
-  req.set("depth", static_cast<int64_t>(std::max(0, callee.depth - 1)));
+  if (auto st = write_context(callee, req); !st) return std::move(st).error().wrap(fmt::format("calling {}", id));
+  return request(node_->subjects().call(id), req, fmt::format("the call to {}", id),
+                 fmt::format("function {} is not served by any node", id), callee.deadline);
+}
+
+core::Result<core::Value> RemoteCalls::request(const std::string& subject, const core::Value& req, const std::string& what,
+                                               const std::string& not_served, const sched::Deadline& deadline,
+                                               Responder* responder) {
+  if (!node_->connected()) return core::unavailable(fmt::format("cluster disconnected: cannot make {}", what));
+  if (!sched::this_fiber::active()) return core::internal(fmt::format("{} outside a fiber", what));
   auto body = encode(req, node_->config().max_message);
-  if (!body) return std::move(body).error().wrap(fmt::format("arguments of the call to {}", id));
+  if (!body) return std::move(body).error().wrap(fmt::format("arguments of {}", what));
 
   auto p = std::make_shared<Pending>();
-  p->id = id;
+  p->what = what;
+  p->not_served = not_served;
   uint64_t seq;
   {
     std::lock_guard lk(mu_);
@@ -320,12 +352,12 @@ core::Result<core::Value> RemoteCalls::call(const sched::CallContext& callee, co
       self->pending_.erase(seq);
     }
   } unregister{this, seq};
-  if (auto st = node_->publish(node_->subjects().call(id), fmt::format("{}.{}", inbox_, seq), "call", *body); !st) {
-    return std::move(st).error().wrap(fmt::format("calling {}", id));
+  if (auto st = node_->publish(subject, fmt::format("{}.{}", inbox_, seq), "call", *body); !st) {
+    return std::move(st).error().wrap(what);
   }
   const auto ack_by = Clock::now() + kAckWait;
   for (;;) {
-    sched::Deadline until = callee.deadline;
+    sched::Deadline until = deadline;
     {
       std::lock_guard lk(p->mu);
       if (p->done) break;
@@ -342,25 +374,26 @@ core::Result<core::Value> RemoteCalls::call(const sched::CallContext& callee, co
     std::lock_guard lk(p->mu);
     if (p->done) break;
     auto now = Clock::now();
-    if (callee.deadline && now >= *callee.deadline) {
+    if (deadline && now >= *deadline) {
       p->done = true;
-      p->failure = core::timeout(fmt::format("deadline exceeded waiting for {} (remote call{})", id,
+      p->failure = core::timeout(fmt::format("deadline exceeded waiting for {} (remote{})", what,
                                              p->acked ? " on node " + p->acked_node : ""));
       break;
     }
     if (!p->acked && now >= ack_by) {
       p->done = true;
-      p->failure = core::unavailable(fmt::format("no node answered for {} within {}s", id, kAckWait.count()));
+      p->failure = core::unavailable(fmt::format("no node answered for {} within {}s", what, kAckWait.count()));
       break;
     }
   }
   std::lock_guard lk(p->mu);
   if (p->failure) return *p->failure;
-  auto reply = decode(p->reply, fmt::format("reply from node {} for {}", p->acked_node, id), node_->config().max_message);
+  if (responder) *responder = {p->acked_node, p->acked_inc};
+  auto reply = decode(p->reply, fmt::format("reply from node {} for {}", p->acked_node, what), node_->config().max_message);
   if (!reply) return std::move(reply).error();
   if (const core::Value* ok = reply->find("ok")) return *ok;
   if (const core::Value* err = reply->find("err")) return error_from_value(*err, p->acked_node);
-  return core::internal(fmt::format("node {} answered the call to {} with neither ok nor err", p->acked_node, id));
+  return core::internal(fmt::format("node {} answered {} with neither ok nor err", p->acked_node, what));
 }
 
 }  // namespace wirt::cluster

@@ -48,12 +48,30 @@ class RemoteCalls : public std::enable_shared_from_this<RemoteCalls> {
   // Calls `id` on a node that serves it; `callee` is the context forked for the callee.
   core::Result<core::Value> call(const sched::CallContext& callee, const std::string& id, const core::Array& args);
 
+  // The general request/reply both calls and remote spawns use (docs/cluster.md §4): publishes
+  // `req` on `subject` and waits (suspending the fiber) for the ack and the `{ok}`/`{err}`
+  // reply, with the same deadline, no-ack, no-responders (`not_served`) and loss rules.
+  // `what` names the request in errors ("the call to ID"). `responder` gets the answering node.
+  struct Responder {
+    std::string node;
+    uint64_t inc = 0;
+  };
+  core::Result<core::Value> request(const std::string& subject, const core::Value& req, const std::string& what,
+                                    const std::string& not_served, const sched::Deadline& deadline,
+                                    Responder* responder = nullptr);
+  // Serves requests on `subject` (queue group `queue`): each is acked at once, then `handler`
+  // runs on a fiber and its result is the reply.
+  using RequestHandler = std::function<core::Result<core::Value>(const Message&)>;
+  [[nodiscard]] core::Status serve_requests(const std::string& subject, const std::string& queue, RequestHandler handler);
+  const std::shared_ptr<Node>& node() const { return node_; }
+
   struct Pending;
 
  private:
   RemoteCalls() = default;
   void ack(const Message& m);
-  void handle_request(Message m);
+  void answer(const Message& m, const core::Result<core::Value>& r);
+  core::Result<core::Value> handle_call(const Message& m);
   void handle_response(Message m);
   void fail_acked_by(const std::string& node, uint64_t inc, const std::string& why);
   void fail_all(const core::Error& e);
@@ -71,6 +89,15 @@ class RemoteCalls : public std::enable_shared_from_this<RemoteCalls> {
   uint64_t next_ = 1;
   std::unordered_map<uint64_t, std::shared_ptr<Pending>> pending_;
 };
+
+// The calling context a request carries (deadline as a relative budget, actor, scope, context
+// values, depth; docs/cluster.md §4) written into / read from a request map. write_context is
+// Timeout when the deadline has passed; read_context Invalid naming the bad field.
+core::Status write_context(const sched::CallContext& callee, core::Value& req);
+core::Status read_context(const core::Value& body, sched::CallContext& ctx);
+
+// Logs a refused request (malformed, not served) naming its sender, and returns `e` as the reply.
+core::Error refuse(const Message& m, core::Error e);
 
 // The wire form of an error (kind, message, retryable, details) and back; the kind survives.
 core::Value error_to_value(const core::Error& e);

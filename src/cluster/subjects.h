@@ -28,6 +28,8 @@ struct Subjects {
 
   std::string call(std::string_view function_id) const { return cluster + ".call." + escape_token(function_id); }
   std::string call_queue() const { return cluster + ".call"; }
+  std::string spawn(std::string_view host_id) const { return cluster + ".spawn." + escape_token(host_id); }
+  std::string spawn_queue() const { return cluster + ".spawn"; }
   std::string beat() const { return cluster + ".beat"; }
   std::string node_proc(std::string_view node) const { return cluster + ".node." + std::string(node) + ".proc"; }
   std::string node_ctl(std::string_view node) const { return cluster + ".node." + std::string(node) + ".ctl"; }

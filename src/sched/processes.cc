@@ -19,10 +19,18 @@ const ProcessFactory* ProcessTable::factory(const std::string& id) const {
 }
 
 std::string ProcessTable::new_pid(const std::string& host) {
+  if (!remote_.node.empty()) return fmt::format("{{{}@{}|{:x}}}", remote_.node, host, next_.fetch_add(1));
   return fmt::format("{{{}|{:x}}}", host, next_.fetch_add(1));
 }
 
 ProcessTable::Record& ProcessTable::record_locked(const std::string& pid) { return records_[pid]; }
+
+std::string_view ProcessTable::node_of(std::string_view pid) {
+  // Node names are [A-Za-z0-9_-] (cluster/subjects.h valid_name): the first '@' ends one.
+  size_t at = pid.find('@'), bar = pid.find('|');
+  if (pid.empty() || pid[0] != '{' || at == std::string_view::npos || bar == std::string_view::npos || at > bar) return {};
+  return pid.substr(1, at - 1);
+}
 
 std::shared_ptr<Mailbox> ProcessTable::mailbox(const std::string& pid) {
   std::lock_guard lock(mu_);
@@ -103,6 +111,12 @@ core::Result<std::string> ProcessTable::spawn(const CallContext& caller, const s
   if (!options.system && options.link && !policies_->allowed(caller, "process.spawn.linked", id))
     return denied(fmt::format("not allowed to spawn linked process: {}", id));
   if (!options.system && !policies_->allowed(caller, "process.host", host)) return denied(fmt::format("not allowed to spawn on host: {}", host));
+  // A host only another node has (host ids are cluster-wide, docs/cluster.md §3).
+  if (!has_host(host) && remote_.spawn) {
+    if (options.link || !options.name.empty() || options.system)
+      return core::unavailable(fmt::format("cannot spawn {} on remote host {}: links, names and services are local only", id, host));
+    return remote_.spawn(caller, id, host, std::move(args), options.monitor ? parent : std::string());
+  }
   const ProcessFactory* f = factory(id);
   if (!f) return core::not_found(fmt::format("no process registered for {}", id));
   if (!has_host(host)) return core::not_found(fmt::format("process host not found: {}", host));
@@ -173,6 +187,8 @@ void ProcessTable::finish(const std::string& pid, core::Result<core::Value> resu
 }
 
 core::Status ProcessTable::send(const std::string& pid_or_name, core::Value message) {
+  if (auto node = node_of(pid_or_name); remote_.send && !node.empty() && node != remote_.node)
+    return remote_.send(std::string(node), pid_or_name, std::move(message));
   auto pid = resolve(pid_or_name);
   if (!pid) return std::move(pid).error();
   return deliver(*pid, std::move(message));

@@ -70,6 +70,21 @@ struct SpawnOptions {
   std::optional<CallContext> identity;
 };
 
+// Where processes of other cluster nodes are reached (src/cluster/remote_processes.h). With a
+// node name set, new PIDs name it: "{node@host|n}" (docs/cluster.md §1).
+struct RemoteProcesses {
+  std::string node;  // this node's name
+  // Where PID numbers start (0: unchanged): a restarted node must not reuse the PIDs its last
+  // incarnation gave out, which other nodes may still hold.
+  uint64_t first_pid = 0;
+  // Delivers `message` to `pid` on node `node` (fire and forget, as locally).
+  std::function<core::Status(const std::string& node, const std::string& pid, core::Value message)> send;
+  // Starts `id` on a node that has `host`; same contract as ProcessTable::spawn.
+  std::function<core::Result<std::string>(const CallContext&, const std::string& id, const std::string& host,
+                                          core::Array args, const std::string& monitor)>
+      spawn;
+};
+
 class ProcessTable {
  public:
   ProcessTable(Scheduler* scheduler, const Policies* policies) : scheduler_(scheduler), policies_(policies) {}
@@ -83,7 +98,15 @@ class ProcessTable {
   bool has_host(const std::string& id) const;
   const ProcessFactory* factory(const std::string& id) const;
 
-  // A fresh PID "{host|n}".
+  // Set once, before calls start (the cluster joins right after boot).
+  void set_remote(RemoteProcesses r) {
+    if (r.first_pid) next_.store(r.first_pid);
+    remote_ = std::move(r);
+  }
+  // The node a PID "{node@host|n}" names; "" for a PID without one (a local PID).
+  static std::string_view node_of(std::string_view pid);
+
+  // A fresh PID "{host|n}" ("{node@host|n}" in a cluster).
   std::string new_pid(const std::string& host);
   // The mailbox of `pid`, made (with its record) when missing.
   std::shared_ptr<Mailbox> mailbox(const std::string& pid);
@@ -196,6 +219,7 @@ class ProcessTable {
   std::map<std::string, std::string> names_;  // name -> pid
   std::atomic<uint64_t> next_{1};
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
+  RemoteProcesses remote_;
 };
 
 }  // namespace wirt::sched

@@ -3,7 +3,8 @@
 
 poke.py PORT SUBJECT KIND: KIND is garbage (bytes that are not MessagePack), big (a 100 KB body,
 over node b1's max_message), mismatch (a valid request naming another id than its subject),
-deep (300 nested arrays). Prints every reply the inbox got, raw, on stdout.
+deep (300 nested arrays), fake_exit (an EXIT for a
+process of node b1 claiming to come from node "poker"). Prints every reply the inbox got, raw, on stdout.
 """
 import socket, sys, time
 
@@ -23,6 +24,9 @@ elif kind == "mismatch":
     body = b"\x82" + mp_str("id") + mp_str("b:private") + mp_str("args") + b"\x90"
 elif kind == "deep":
     body = b"\x91" * 300 + b"\x01"
+elif kind == "fake_exit":  # an EXIT notice for a process of node b1, sent by node "poker"
+    body = (b"\x84" + mp_str("op") + mp_str("exit") + mp_str("target") + mp_str("{b1@b:host|1}")
+            + mp_str("watcher") + mp_str("{a1@x|1}") + mp_str("event") + b"\x80")
 else:
     sys.exit("unknown kind " + kind)
 

@@ -84,7 +84,18 @@ for check in "garbage|malformed MessagePack" "big|over the 65536-byte limit" \
   if echo "$out" | grep -q "Invalid" && echo "$out" | grep -qF "$want"; then pass "hostile request ($kind): Invalid, \"$want\""
   else fail "hostile request ($kind): $(echo "$out" | head -c 400)"; fi
 done
-grep -q "refused a call from node poker" "$TMP/b1.log" && pass "b1 logged the refusals naming the sender" || fail "b1 log lacks the refusal"
+# The same for a remote spawn request (C.spawn.HOST) and a process message (C.node.N.proc).
+out=$(poke wirt.spawn.b:host garbage)
+echo "$out" | grep -q "Invalid" && echo "$out" | grep -qF "malformed MessagePack" \
+  && pass "hostile spawn request: Invalid, \"malformed MessagePack\"" || fail "hostile spawn: $(echo "$out" | head -c 400)"
+poke wirt.node.b1.proc garbage >/dev/null
+sleep 0.2
+grep -q "refused a process message from node poker" "$TMP/b1.log" && pass "hostile process message: refused and logged" || fail "b1 log lacks the refused process message"
+# An EXIT notice is accepted only from the node its process runs on.
+poke wirt.node.a1.ctl fake_exit >/dev/null
+sleep 0.2
+grep -q "refused an EXIT from node poker for {b1@b:host|1}" "$TMP/a1.log" && pass "a forged EXIT (sender is not the process's node): refused" || fail "a1 log lacks the refused EXIT"
+grep -q "refused a request from node poker" "$TMP/b1.log" && pass "b1 logged the refusals naming the sender" || fail "b1 log lacks the refusal"
 out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:ping 2>"$TMP/call.err")
 [ "$out" = '"pong"' ] && pass "b1 serves after the hostile requests" || fail "after hostile requests: $out"
 
@@ -92,9 +103,27 @@ out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/node_c" b:ping 2>"$TMP/
 # Timeout by its 8 s deadline; nothing hangs.
 timeout 30 "$WIRT" call --cluster "$URL" -a "$HERE/client" client:slow_call '"5s"' '"8s"' >"$TMP/slow.out" 2>&1 &
 SLOW=$!
-sleep 1
+# And three processes on b1 monitored from another node: each watcher gets EXIT (Unavailable).
+timeout 30 "$WIRT" call --cluster "$URL" -a "$HERE/client" client:watch_remote 3 >"$TMP/watch.out" 2>&1 &
+WATCH=$!
+sleep 1.5
+KILLED_AT=$(date +%s%N)
 kill -9 "$PID_b1"; wait "$PID_b1" 2>/dev/null
 wait "$SLOW"
+wait "$WATCH"
+out=$(tail -1 "$TMP/watch.out")
+if echo "$out" | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read())
+assert r["spawned"] == 3 and len(r["exits"]) == 3, r
+assert all(e["kind"] == "Unavailable" for e in r["exits"]), r
+assert len({e["from"] for e in r["exits"]}) == 3, r
+'; then
+  lag=$(( ($(date +%s%N) - KILLED_AT) / 1000000 ))
+  pass "b1 killed: all 3 remote watchers got EXIT Unavailable (watcher done ${lag} ms after the kill; loss window 3 s)"
+else
+  fail "remote watchers on kill: $(cat "$TMP/watch.out")"
+fi
 out=$(cat "$TMP/slow.out")
 if echo "$out" | grep -q '"kind":"Unavailable"\|"kind":"Timeout"'; then
   ms=$(echo "$out" | python3 -c 'import json,sys; print(int(json.loads(sys.stdin.read().splitlines()[-1])["ms"]))')
@@ -133,6 +162,39 @@ kill -TERM "$PID_b1"
 wait "$PID_b1" 2>/dev/null
 sleep 0.3
 grep -q "node b1 left the cluster" "$TMP/c1.log" && pass "b1 left cleanly" || fail "clean leave: $(tail -5 "$TMP/c1.log")"
+
+# Security of the wire (docs/cluster.md §8): a NATS server that requires a user/password (and
+# one that requires a token). A node with the right credentials in .wippy.yaml joins and
+# calls; one with wrong (or no) credentials fails at once with a clear error.
+APORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+TPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$NATS" -a 127.0.0.1 -p "$APORT" --user wirt --pass s3cret >"$TMP/nats-auth.log" 2>&1 &
+PIDS+=("$!")
+"$NATS" -a 127.0.0.1 -p "$TPORT" --auth t0ken-42 >"$TMP/nats-token.log" 2>&1 &
+PIDS+=("$!")
+mkapp() { mkdir -p "$TMP/$1/src"; cp "$HERE"/node_b/src/* "$TMP/$1/src/"; printf 'cluster:\n%b' "$2" >"$TMP/$1/.wippy.yaml"; }
+mkapp auth_good '  user: wirt\n  password: s3cret\n'
+mkapp auth_bad '  user: wirt\n  password: guessed\n'
+mkapp auth_none ''
+mkapp token_good '  token: t0ken-42\n'
+mkapp token_bad '  token: nope\n'
+for _ in $(seq 100); do (: >/dev/tcp/127.0.0.1/"$APORT") 2>/dev/null && (: >/dev/tcp/127.0.0.1/"$TPORT") 2>/dev/null && break; sleep 0.05; done
+AURL=nats://127.0.0.1:$APORT TURL=nats://127.0.0.1:$TPORT
+"$WIRT" run -a "$TMP/auth_good" --cluster "$AURL" --node secure1 >"$TMP/secure1.log" 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 200); do grep -q "cluster node secure1 joined" "$TMP/secure1.log" && break; sleep 0.05; done
+out=$(timeout 20 "$WIRT" call --cluster "$AURL" -a "$TMP/auth_good" svc:whoami 2>&1 | tail -1)
+[ "$out" = '"b"' ] && pass "user/password: a node with the right password joins and calls" || fail "auth good: $out $(tail -3 "$TMP/secure1.log")"
+for app in auth_bad auth_none; do
+  out=$(timeout 20 "$WIRT" call --cluster "$AURL" -a "$TMP/$app" b:add 1 2 2>&1)
+  if echo "$out" | grep -q "error \[Unavailable\]: cluster: the NATS server at $AURL refused node .*Authorization Violation"; then
+    pass "user/password: $app is refused with a clear error"
+  else fail "$app: $out"; fi
+done
+out=$(timeout 20 "$WIRT" call --cluster "$TURL" -a "$TMP/token_good" b:add 1 2 2>&1 | tail -1)
+[ "$out" = "3" ] && pass "token: the right token joins (local call on a joined node)" || fail "token good: $out"
+out=$(timeout 20 "$WIRT" call --cluster "$TURL" -a "$TMP/token_bad" b:add 1 2 2>&1)
+echo "$out" | grep -q "refused node .*(cluster.token)" && pass "token: a wrong token is refused naming cluster.token" || fail "token bad: $out"
 
 if [ "$FAILS" -ne 0 ]; then
   echo "$FAILS cluster check(s) failed; node logs:"

@@ -61,6 +61,9 @@ TEST(ClusterConfig, BadFieldsNameThemselves) {
       {"cluster: {tls: {cert: a}}", "cert and key go together"},
       {"cluster: {nodes: x}", "cluster.nodes: unknown field"},
       {"cluster: [1]", "cluster: expected a mapping"},
+      {"cluster: {user: wirt}", "cluster.user and cluster.password go together"},
+      {"cluster: {user: wirt, password: p, token: t}", "use one of user/password, token or credentials"},
+      {"cluster: {token: 5}", "cluster.token: expected a non-empty string"},
   };
   for (const auto& c : cases) {
     auto r = parse(c.yaml);
@@ -68,6 +71,16 @@ TEST(ClusterConfig, BadFieldsNameThemselves) {
     EXPECT_NE(r.error().message().find(c.expect), std::string::npos) << r.error().message();
     EXPECT_EQ(r.error().message().rfind(".wippy.yaml: ", 0), 0u) << r.error().message();
   }
+}
+
+TEST(ClusterConfig, ReadsAuthentication) {
+  auto up = parse("cluster: {user: wirt, password: s3cret}");
+  ASSERT_TRUE(up) << up.error().message();
+  EXPECT_EQ(up->user, "wirt");
+  EXPECT_EQ(up->password, "s3cret");
+  auto tok = parse("cluster: {token: abc}");
+  ASSERT_TRUE(tok) << tok.error().message();
+  EXPECT_EQ(tok->token, "abc");
 }
 
 TEST(ClusterConfig, FlagsOverrideTheFile) {

@@ -23,6 +23,19 @@ function M.remote_wasm()
   return true
 end
 
+-- A WASM component calls, through the funcs host, entries this node does not have.
+function M.wasm_to_remote()
+  local v, e = funcs.call("client:wasm_via_string", "svc:public_echo", "from wasm")
+  assert(v == "from wasm", "component → svc:public_echo on node B or C: " .. tostring(v) .. " " .. tostring(e))
+  local j, e2 = funcs.call("client:wasm_via_json", "b:add", "[20, 22]")
+  assert(j == "42", "component → b:add (a WASM entry) on node B: " .. tostring(j) .. " " .. tostring(e2))
+  -- an id no node serves: the component gets the remote NotFound as its error string
+  local n, e3 = funcs.call("client:wasm_via_string", "nobody:serves", "x")
+  local text = tostring(n) .. " " .. tostring(e3)
+  assert(text:find("not served by any node", 1, true), "remote NotFound reaches the component: " .. text)
+  return true
+end
+
 function M.async()
   local futures = {}
   for i = 1, 10 do futures[i] = funcs.async("svc:public_echo", i) end
