@@ -265,7 +265,9 @@ namespace {
 // a deadline) when the stop is requested, before or while it waits.
 bool suspend_until_stoppable(const std::function<void(Waker)>& arm, const Deadline& deadline) {
   std::shared_ptr<StopSignal> stop = t_current->stop;
-  if (stop->requested()) return false;
+  // No early return when the stop was already requested: `arm` must always run, as callers
+  // release their locks in it (Channel::select held the channels mutex and then deadlocked on
+  // it; Fixture.HostQueueIsBounded hung 1 run in 4). enter_wait() below wakes us at once.
   auto timed_out = std::make_shared<bool>(false);
   auto stopped = std::make_shared<bool>(false);
   std::optional<boost::asio::steady_timer> timer;
