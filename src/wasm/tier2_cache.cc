@@ -106,6 +106,10 @@ int run(const std::vector<std::string>& argv, const std::string& log_path, std::
     execvp(args[0], args.data());
     _exit(127);
   }
+  // Also from the parent (the usual idiom): a kill(-pid) right after fork, before the child ran
+  // its own setpgid, found no group and left the compiler running (an exit at that moment
+  // waited for it; seen as cli.exit_while_tier2_compiles waiting 10 s).
+  if (pid > 0) setpgid(pid, pid);
   int rc = pid < 0 ? errno : 0;
   if (out) close(pipefd[1]);
   if (rc != 0) {
@@ -125,7 +129,7 @@ int run(const std::vector<std::string>& argv, const std::string& log_path, std::
     if (r == pid) break;
     if (r < 0 && errno != EINTR) return -1;
     if (g_builds_canceled.load() || std::chrono::steady_clock::now() > deadline) {
-      kill(-pid, SIGKILL);
+      if (kill(-pid, SIGKILL) != 0) kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
       return -1;
     }
