@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "registry/config_number.h"
+#include "sched/security.h"
 
 // Assigns the value of a Result to `lhs`, or returns its error.
 #define PK_TAKE(lhs, expr)                         \
@@ -69,30 +70,12 @@ core::Result<std::vector<std::string>> id_list(const core::Value* m, std::string
   return out;
 }
 
-// lifecycle.security: the identity the service's process runs as (reference-platform §5
-// "Service identity"): actor {id, meta} and a scope of policies plus groups.
+// lifecycle.security: the identity the service's process runs as (sched::parse_service_identity).
 core::Status parse_security(const core::Value* lifecycle, const registry::Entry& entry, sched::ServiceSpec* spec) {
-  auto security_r = section(lifecycle ? *lifecycle : kEmptyMap, "security", "lifecycle.security");
-  if (!security_r) return std::move(security_r).error();
-  const core::Value* security = std::move(*security_r);
-  if (!security) return {};
-  if (const core::Value* actor = field(*security, "actor")) {
-    const core::Value* id = actor->is_map() ? field(*actor, "id") : nullptr;
-    if (!id || !id->is_string() || id->as_string().empty())
-      return core::invalid("lifecycle.security.actor.id is required (a string)");
-    const core::Value* meta = field(*actor, "meta");
-    spec->actor = sched::Actor{id->as_string(), meta && meta->is_map() ? *meta : core::Value::map()};
-  }
-  auto policies_r = id_list(security, "policies", "lifecycle.security.policies", entry);
-  if (!policies_r) return std::move(policies_r).error();
-  auto policies = std::move(*policies_r);
-  auto groups_r = id_list(security, "groups", "lifecycle.security.groups", entry);
-  if (!groups_r) return std::move(groups_r).error();
-  auto groups = std::move(*groups_r);
-  if (field(*security, "policies") || field(*security, "groups")) {
-    policies.insert(policies.end(), groups.begin(), groups.end());
-    spec->scope = std::move(policies);
-  }
+  auto identity = sched::parse_service_identity(lifecycle ? field(*lifecycle, "security") : nullptr, entry);
+  if (!identity) return std::move(identity).error();
+  spec->actor = std::move(identity->actor);
+  spec->scope = std::move(identity->scope);
   return {};
 }
 

@@ -22,7 +22,7 @@ struct PoolConfig {
   std::string type;  // "" (auto), inline, lazy, static, adaptive
   int64_t size = 0, workers = 0, buffer = 0, max_size = 0;
   bool warm_start = false;
-  std::string worker_class;  // "" or "wasm" (docs-only in the reference; see pool.h)
+  std::string worker_class;  // "" or "wasm" (docs-only in the reference; see sched/worker_class.h)
 };
 
 // What a pool config resolves to (reference-wasm-runtime §4.1).

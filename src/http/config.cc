@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "registry/config_number.h"
+#include "sched/security.h"
 
 namespace wirt::http {
 
@@ -115,23 +116,11 @@ core::Result<ServiceConfig> parse_service(const registry::Entry& entry) {
   const core::Value& lifecycle = f.sub(d, "lifecycle", "lifecycle");
   c.auto_start = f.flag(lifecycle, "auto_start", "lifecycle.auto_start");
   c.drain_timeout = f.duration(lifecycle, "stop_timeout", "lifecycle.stop_timeout", c.drain_timeout);
-  const core::Value& security = f.sub(lifecycle, "security", "lifecycle.security");
-  if (const core::Value* actor = f.get(security, "actor")) {
-    std::string id = f.str(*actor, "id", "lifecycle.security.actor.id");
-    if (id.empty()) f.fail("lifecycle.security.actor.id", "is required");
-    const core::Value* meta = f.get(*actor, "meta");
-    c.actor = sched::Actor{id, meta && meta->is_map() ? *meta : core::Value::map()};
-  }
-  for (const char* key : {"policies", "groups"}) {
-    const core::Value* list = f.get(security, key);
-    if (!list) continue;
-    if (!list->is_array()) {
-      f.fail(fmt::format("lifecycle.security.{}", key), "must be a list of entry ids");
-      continue;
-    }
-    if (!c.scope) c.scope.emplace();
-    for (const auto& p : list->as_array())
-      if (p.is_string()) c.scope->push_back(relative_id(p.as_string(), entry));
+  if (auto identity = sched::parse_service_identity(lifecycle.find("security"), entry); !identity) {
+    f.fail(identity.error().message());
+  } else {
+    c.actor = std::move(identity->actor);
+    c.scope = std::move(identity->scope);
   }
   const core::Value& limits = f.sub(d, "limits", "limits");
   c.max_header_bytes = f.size(limits, "max_header_size", "limits.max_header_size", c.max_header_bytes);

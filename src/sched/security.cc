@@ -171,4 +171,29 @@ core::Status Policies::check(const CallContext& ctx, const std::string& action, 
   return core::Error(core::ErrorKind::PermissionDenied, fmt::format("not allowed: {}", resource)).with_retryable(false);
 }
 
+core::Result<ServiceIdentity> parse_service_identity(const core::Value* security, const registry::Entry& entry) {
+  ServiceIdentity out;
+  if (!security || security->is_nil()) return out;
+  if (!security->is_map()) return core::invalid("lifecycle.security must be a map");
+  if (const core::Value* actor = security->find("actor"); actor && !actor->is_nil()) {
+    const core::Value* id = actor->is_map() ? actor->find("id") : nullptr;
+    if (!id || !id->is_string() || id->as_string().empty())
+      return core::invalid("lifecycle.security.actor.id is required (a string)");
+    const core::Value* meta = actor->find("meta");
+    out.actor = Actor{id->as_string(), meta && meta->is_map() ? *meta : core::Value::map()};
+  }
+  for (const char* key : {"policies", "groups"}) {
+    const core::Value* list = security->find(key);
+    if (!list || list->is_nil()) continue;
+    if (!list->is_array()) return core::invalid(fmt::format("lifecycle.security.{} must be a list of entry ids", key));
+    if (!out.scope) out.scope.emplace();
+    for (const auto& x : list->as_array()) {
+      if (!x.is_string() || x.as_string().empty())
+        return core::invalid(fmt::format("lifecycle.security.{} must be a list of entry ids", key));
+      out.scope->push_back(registry::EntryId::parse(x.as_string()).with_default_ns(entry.id.ns).str());
+    }
+  }
+  return out;
+}
+
 }  // namespace wirt::sched

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,5 +53,16 @@ class Policies {
 };
 
 const char* decision_name(Decision d);
+
+// The identity a service runs as: `lifecycle.security` of http.service and process.service
+// entries (reference-platform §5 "Service identity"): an actor {id, meta} and a scope made of
+// `policies` plus `groups` (ids relative to the entry's namespace). No scope field → no scope.
+struct ServiceIdentity {
+  std::optional<Actor> actor;
+  std::optional<std::vector<std::string>> scope;
+};
+// `security` is the lifecycle.security value (nil or absent → empty identity). Errors are
+// Invalid and name the field ("lifecycle.security.actor.id is required (a string)").
+core::Result<ServiceIdentity> parse_service_identity(const core::Value* security, const registry::Entry& entry);
 
 }  // namespace wirt::sched

@@ -232,7 +232,12 @@ core::Result<std::vector<uint8_t>> wat_to_binary(std::string_view text, std::str
   return std::move(stream.output_buffer().data);
 }
 
-core::Status validate_binary(std::span<const uint8_t> binary, std::string_view name) {
+namespace {
+// Parsed, validated and free of unsupported proposals (the checks validate_binary and
+// translate share). The feature check must run before the C writer: it aborts the process on
+// SIMD (engine-options.md §5).
+core::Result<std::unique_ptr<wabt::Module>> read_supported_binary(std::span<const uint8_t> binary,
+                                                                  std::string_view name) {
   wabt::Errors errors;
   core::Status too_deep;
   auto module = read_binary(binary, name, base_features(), &errors, &too_deep);
@@ -244,26 +249,25 @@ core::Status validate_binary(std::span<const uint8_t> binary, std::string_view n
   }
   std::string feature = find_unsupported_feature(*module);
   if (!feature.empty()) return unsupported(name, feature);
+  return module;
+}
+}  // namespace
+
+core::Status validate_binary(std::span<const uint8_t> binary, std::string_view name) {
+  auto module = read_supported_binary(binary, name);
+  if (!module) return std::move(module).error();
   return core::ok_status();
 }
 
-core::Result<Translation> translate(std::span<const uint8_t> binary, std::string_view name, bool write_c) {
-  wabt::Errors errors;
-  core::Status too_deep;
-  auto module = read_binary(binary, name, base_features(), &errors, &too_deep);
-  if (!too_deep) return std::move(too_deep).error();
-  if (!module) {
-    std::string feature = feature_error_probe(binary, name);
-    if (!feature.empty()) return unsupported(name, feature);
-    return core::invalid(format_errors(errors, name, /*text=*/false));
-  }
-  // Must run before the C writer: it aborts the process on SIMD (engine-options.md §5).
-  std::string feature = find_unsupported_feature(*module);
-  if (!feature.empty()) return unsupported(name, feature);
+core::Result<Translation> translate(std::span<const uint8_t> binary, std::string_view name, bool write_c,
+                                    std::string_view known_sha256) {
+  auto parsed = read_supported_binary(binary, name);
+  if (!parsed) return std::move(parsed).error();
+  auto& module = *parsed;
 
   Translation out;
   out.binary.assign(binary.begin(), binary.end());
-  out.sha256 = core::sha256_hex(binary);
+  out.sha256 = known_sha256.empty() ? core::sha256_hex(binary) : std::string(known_sha256);
   collect_interface(*module, &out);
   out.code_may_write_memory = code_may_write_memory(*module);
   out.has_start = !module->starts.empty();

@@ -41,7 +41,10 @@ core::Result<std::vector<uint8_t>> wat_to_binary(std::string_view text, std::str
 // Binary → validated module → C. Errors are Invalid ("<name>: ..."); a module using an
 // unsupported proposal gets "<name>: uses <feature>, which wirt cannot run". With `write_c`
 // false the C writer (the slow part for big modules) is skipped: c_header/c_source stay empty.
-core::Result<Translation> translate(std::span<const uint8_t> binary, std::string_view name, bool write_c = true);
+// `known_sha256`, when given, is taken as the binary's hash instead of hashing it again: the
+// background tier-2 job translates while exit may already have cleaned up libcrypto.
+core::Result<Translation> translate(std::span<const uint8_t> binary, std::string_view name, bool write_c = true,
+                                    std::string_view known_sha256 = {});
 
 // Parses and validates only (no C), for wirt check and assert_invalid-style tests.
 core::Status validate_binary(std::span<const uint8_t> binary, std::string_view name);

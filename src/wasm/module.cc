@@ -30,6 +30,7 @@ struct Tier2Slot {
   // Job input, dropped when the job finishes: the C, or the binary to write it from.
   std::string c_source, key, name;
   std::vector<uint8_t> binary;
+  std::string sha256;  // of `binary`, so the job never hashes (libcrypto may be gone at exit)
   bool guard = true;
 };
 
@@ -72,9 +73,10 @@ void run_job(const std::shared_ptr<Tier2Slot>& slot) {
   }
   if (slot->c_source.empty()) {
     // Exit does not wait for this (Tier2Queue::stop): the C writer of a big module runs for
-    // seconds and uses nothing that exit tears down; build_tier2 then sees the cancellation.
+    // seconds and uses nothing that exit tears down (the hash is passed in, not computed);
+    // build_tier2 then sees the cancellation.
     g_job_writing_c.store(true);
-    auto tr = translate(slot->binary, slot->name, /*write_c=*/true);
+    auto tr = translate(slot->binary, slot->name, /*write_c=*/true, slot->sha256);
     g_job_writing_c.store(false);
     if (!tr) {
       finish(*slot, std::move(tr).error());
@@ -178,12 +180,13 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   auto t0 = std::chrono::steady_clock::now();
   bool want_tier2 = options.tier2 && system_compiler().available;
   bool guard = decide_guard(options.bounds_checks);
-  std::string key = tier2_key(core::sha256_hex(binary), guard);
+  std::string sha256 = core::sha256_hex(binary);
+  std::string key = tier2_key(sha256, guard);
   // Validate first without writing C: when tier 2 (or, for a big module, tier 1) is cached, C
   // is never needed (a warm start of a large module then costs a parse and a load, not the C
   // writer).
   bool c_first = !want_tier2 && !tier1_cached(tier1_key(key));
-  auto tr = translate(binary, options.name, /*write_c=*/c_first);
+  auto tr = translate(binary, options.name, /*write_c=*/c_first, sha256);
   if (!tr) return std::move(tr).error();
   std::shared_ptr<Module> m(new Module);
   m->name_ = options.name;
@@ -198,7 +201,7 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   std::string c_source;
   auto write_c = [&]() -> core::Status {
     if (tr->c_source.empty()) {
-      auto full = translate(binary, options.name, /*write_c=*/true);
+      auto full = translate(binary, options.name, /*write_c=*/true, sha256);
       if (!full) return std::move(full).error();
       tr = std::move(full);
     }
@@ -269,10 +272,12 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
       slot->code = std::move(*r);
       slot->done = true;
     } else {
-      if (c_source.empty())
+      if (c_source.empty()) {
         slot->binary = m->binary_;  // the job writes the C itself
-      else
+        slot->sha256 = m->sha256_;
+      } else {
         slot->c_source = std::move(c_source);
+      }
       Tier2Queue::get().push(slot);
     }
   }
