@@ -19,10 +19,10 @@ core::Result<std::unique_ptr<ClusterMembership>> join_cluster(app::App& app, con
   auto calls = cluster::RemoteCalls::start(m->node, &app.scheduler(), &app.functions(), &app.policies());
   if (!calls) return std::move(calls).error();
   m->calls = std::move(*calls);
-  auto processes = cluster::RemoteProcessBridge::start(m->calls, &app.scheduler(), &app.processes());
+  m->names = cluster::Names::start(m->node);
+  auto processes = cluster::RemoteProcessBridge::start(m->calls, &app.scheduler(), &app.processes(), m->names);
   if (!processes) return std::move(processes).error();
   m->processes = std::move(*processes);
-  m->names = cluster::Names::start(m->node);
   size_t served = 0;
   if (role == ClusterRole::Serve) {
     // Function entries, minus those kept private with meta.cluster: local (docs/cluster.md §3).

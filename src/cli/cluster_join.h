@@ -18,7 +18,7 @@ struct ClusterMembership {
   std::shared_ptr<cluster::Node> node;
   std::shared_ptr<cluster::RemoteCalls> calls;
   std::shared_ptr<cluster::RemoteProcessBridge> processes;
-  // Cluster-wide process names (docs/cluster.md §7); not yet reachable from Lua (see README).
+  // Cluster-wide process names (docs/cluster.md §7): Lua's process.registry in a cluster.
   std::shared_ptr<cluster::Names> names;
   ~ClusterMembership() {
     if (names) names->release_own();

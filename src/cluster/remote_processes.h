@@ -8,7 +8,12 @@
 // are requests on `C.spawn.HOST` in queue group `C.spawn`: the nodes that have a host subscribe
 // it, so hosts are advertised exactly as served functions are.
 //
-// Remote monitors: the spawning node remembers (pid → watcher, node, incarnation). The serving
+// Links, and monitors of existing PIDs, across nodes: each node keeps its side of the tie in its
+// ProcessTable (sched/process_remote.cc); `control` asks the target's node to record its side
+// (C.node.N.req, request/reply), `tell` carries exits and tie-downs (C.node.N.ctl, op notice),
+// and a lost node's ties end through ProcessTable::peers_lost with Unavailable.
+//
+// Remote monitors of spawn_monitored: the spawning node remembers (pid → watcher, node, incarnation). The serving
 // node watches the child through a local proxy mailbox and publishes its EXIT to the watcher's
 // node. When the serving node is lost (heartbeats, restart, clean leave) or this node loses its
 // NATS connection (EXITs could have been missed), every watcher of its processes gets EXIT with
@@ -26,6 +31,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "cluster/names.h"
 #include "cluster/remote_calls.h"
 #include "sched/processes.h"
 
@@ -35,15 +41,24 @@ class RemoteProcessBridge : public std::enable_shared_from_this<RemoteProcessBri
  public:
   // Subscribes this node's `proc` and `ctl` subjects and installs the ProcessTable hook (new
   // PIDs name this node from then on). `processes` must outlive the node's membership.
+  // With `names`, process.registry names are cluster-wide (docs/cluster.md §7).
   static core::Result<std::shared_ptr<RemoteProcessBridge>> start(std::shared_ptr<RemoteCalls> calls,
                                                                  sched::Scheduler* scheduler,
-                                                                 sched::ProcessTable* processes);
+                                                                 sched::ProcessTable* processes,
+                                                                 std::shared_ptr<Names> names = nullptr);
   // Offers `hosts` (process.host ids) to remote spawns.
   [[nodiscard]] core::Status serve_hosts(const std::vector<std::string>& hosts);
 
   core::Status send(const std::string& node, const std::string& pid, core::Value message);
+  // `monitor`/`link`: the local parent watching / linked to the child ("" for none).
   core::Result<std::string> spawn(const sched::CallContext& caller, const std::string& id, const std::string& host,
-                                  core::Array args, const std::string& monitor);
+                                  core::Array args, const std::string& monitor, const std::string& link);
+  // link/monitor/terminate/cancel of a process of another node: a request to its node's `req`
+  // subject, answered once that node has done it (NotFound when the process is not running).
+  core::Status control(const std::string& op, const std::string& target, const std::string& from,
+                       std::optional<core::Nanos> deadline);
+  // exit/link_down/unlink/unmonitor notices to the node of `to` (fire and forget, on its `ctl`).
+  void tell(const std::string& op, const std::string& to, const std::string& from, const core::Result<core::Value>& result);
 
   // How many remote processes local watchers currently monitor (for tests and logs).
   size_t watching() const;
@@ -57,6 +72,16 @@ class RemoteProcessBridge : public std::enable_shared_from_this<RemoteProcessBri
   void handle_send(const Message& m);
   void handle_ctl(const Message& m);
   core::Result<core::Value> handle_spawn(const Message& m);
+  core::Result<core::Value> handle_control(const Message& m);
+  void handle_notice(const Message& m, const core::Value& body);
+  // Whether `node` is (or may just have become) a member: a peer's first beats may still be on
+  // the way right after joining.
+  bool known_node(std::string_view node) const;
+  // Whether `h` is a holder no live node speaks for (its node was lost or restarted, e.g. the
+  // whole cluster stopped uncleanly): its name may be taken over.
+  bool stale_holder(const NameHolder& h) const;
+  core::Status claim_name(const std::string& name, const std::string& pid);
+  core::Result<std::string> lookup_name(const std::string& name);
   void watch(const std::string& pid, Watch w);
   // Delivers EXIT `event` for `pid` to `watcher` (a local mailbox) and forgets the watch.
   void deliver_exit(const std::string& pid, const std::string& watcher, core::Value event);
@@ -67,6 +92,7 @@ class RemoteProcessBridge : public std::enable_shared_from_this<RemoteProcessBri
   std::shared_ptr<Node> node_;
   sched::Scheduler* scheduler_ = nullptr;
   sched::ProcessTable* processes_ = nullptr;
+  std::shared_ptr<Names> names_;
   std::unordered_set<std::string> hosts_;
   std::chrono::steady_clock::time_point joined_;
 

@@ -33,6 +33,8 @@ struct Subjects {
   std::string beat() const { return cluster + ".beat"; }
   std::string node_proc(std::string_view node) const { return cluster + ".node." + std::string(node) + ".proc"; }
   std::string node_ctl(std::string_view node) const { return cluster + ".node." + std::string(node) + ".ctl"; }
+  // Requests about node N's processes that need an answer (link, monitor, terminate, cancel).
+  std::string node_req(std::string_view node) const { return cluster + ".node." + std::string(node) + ".req"; }
 };
 
 }  // namespace wirt::cluster

@@ -104,7 +104,9 @@ int p_with_options(lua_State* L) { return with_values(L, Spawner{}, 1, true); }
 
 // ---- process.registry -------------------------------------------------------------------------
 
-// Scope numbers of the reference (spec "Scopes"); only LOCAL exists on a single node.
+// Scope numbers of the reference (spec "Scopes"). A single node has only LOCAL. In a cluster
+// with names every name is cluster-wide (one JetStream KV bucket, compare-and-set; docs/cluster.md
+// §7), so LOCAL, CONSISTENT and STRONG all name it; EVENTUAL is not offered.
 enum Scope { kLocal = 0, kConsistent = 1, kEventual = 2, kStrong = 3 };
 
 core::Error denied(std::string m) {
@@ -120,9 +122,10 @@ int r_register(lua_State* L) {
     if (!lua_isinteger(L, 3)) return push_nil_error(L, core::invalid("scope must be a number"));
     scope = lua_tointeger(L, 3);
   }
-  if (scope == kConsistent || scope == kStrong) return push_nil_error(L, core::internal("global registry not available"));
+  if ((scope == kConsistent || scope == kStrong) && !table(L)->cluster_names())
+    return push_nil_error(L, core::internal("global registry not available"));
   if (scope == kEventual) return push_nil_error(L, core::internal("eventual registry not available"));
-  if (scope != kLocal) return push_nil_error(L, core::invalid(fmt::format("unknown registry scope {}", scope)));
+  if (scope != kLocal && scope != kConsistent && scope != kStrong) return push_nil_error(L, core::invalid(fmt::format("unknown registry scope {}", scope)));
   if (pid.empty() || pid.front() != '{') return push_nil_error(L, core::invalid(fmt::format("invalid pid: {}", pid)));
   const sched::Policies* policies = table(L)->policies();
   if (pid != self && !policies->allowed(context(L), "process.registry.foreign", pid))

@@ -13,6 +13,8 @@
 namespace wirt::sched {
 
 core::Status ProcessTable::terminate(const std::string& pid, std::optional<core::Error> reason) {
+  // On another node: its node terminates it (the EXIT says "process terminated").
+  if (is_remote(pid)) return remote_.control("terminate", pid, "", std::nullopt);
   std::shared_ptr<StopSignal> stop;
   {
     std::lock_guard lock(mu_);
@@ -28,6 +30,7 @@ core::Status ProcessTable::terminate(const std::string& pid, std::optional<core:
 }
 
 core::Status ProcessTable::cancel(const std::string& from, const std::string& pid, std::optional<core::Nanos> deadline) {
+  if (is_remote(pid)) return remote_.control("cancel", pid, from, deadline);
   std::shared_ptr<Mailbox> mb;
   {
     std::lock_guard lock(mu_);

@@ -113,9 +113,12 @@ core::Result<std::string> ProcessTable::spawn(const CallContext& caller, const s
   if (!options.system && !policies_->allowed(caller, "process.host", host)) return denied(fmt::format("not allowed to spawn on host: {}", host));
   // A host only another node has (host ids are cluster-wide, docs/cluster.md §3).
   if (!has_host(host) && remote_.spawn) {
-    if (options.link || !options.name.empty() || options.system)
-      return core::unavailable(fmt::format("cannot spawn {} on remote host {}: links, names and services are local only", id, host));
-    return remote_.spawn(caller, id, host, std::move(args), options.monitor ? parent : std::string());
+    if (!options.name.empty() || options.system)
+      return core::unavailable(fmt::format("cannot spawn {} on remote host {}: names and services are local only", id, host));
+    if ((options.monitor || options.link) && parent.empty()) return core::invalid("spawn: no parent process to monitor or link");
+    auto child = remote_.spawn(caller, id, host, std::move(args), options.monitor ? parent : std::string(),
+                               options.link ? parent : std::string());
+    return options.link ? tie_remote_child(parent, std::move(child), options.monitor) : child;
   }
   const ProcessFactory* f = factory(id);
   if (!f) return core::not_found(fmt::format("no process registered for {}", id));
@@ -123,6 +126,9 @@ core::Result<std::string> ProcessTable::spawn(const CallContext& caller, const s
   if ((options.monitor || options.link) && parent.empty()) return core::invalid("spawn: no parent process to monitor or link");
   std::string pid = new_pid(host);
   auto stop = std::make_shared<StopSignal>();
+  // In a cluster the name is claimed cluster-wide first (compare-and-set; docs/cluster.md §7).
+  const bool claimed = !options.name.empty() && cluster_names();
+  if (claimed) WIRT_TRY(remote_.claim_name(options.name, pid));
   {
     std::lock_guard lock(mu_);
     if (!options.name.empty() && names_.count(options.name))
@@ -130,13 +136,14 @@ core::Result<std::string> ProcessTable::spawn(const CallContext& caller, const s
     Record& r = record_locked(pid);
     r.stop = stop;
     r.host = host;
+    // A remote parent (a spawn_linked from another node) keeps its side on its own node.
     if (options.monitor) {
       r.monitors.insert(parent);
-      record_locked(parent).watching.insert(pid);
+      if (!is_remote(parent)) record_locked(parent).watching.insert(pid);
     }
     if (options.link) {
       r.links.insert(parent);
-      record_locked(parent).links.insert(pid);
+      if (!is_remote(parent)) record_locked(parent).links.insert(pid);
     }
     if (!options.name.empty()) {
       names_[options.name] = pid;
@@ -163,11 +170,14 @@ core::Result<std::string> ProcessTable::spawn(const CallContext& caller, const s
   auto st = admit(host, [scheduler, body = std::move(body)]() mutable { scheduler->spawn(std::move(body)); });
   if (!st) {
     // Refused by its host: it never existed (no EXIT, no LINK_DOWN).
-    std::lock_guard lock(mu_);
-    ExitWork ignored;
-    Record& r = records_[pid];
-    r.host.clear();  // never admitted: nothing to release on the host
-    collect_exit_locked(pid, r, false, &ignored);
+    {
+      std::lock_guard lock(mu_);
+      ExitWork ignored;
+      Record& r = records_[pid];
+      r.host.clear();  // never admitted: nothing to release on the host
+      collect_exit_locked(pid, r, false, &ignored);
+    }
+    if (claimed) (void)remote_.release_name(options.name, pid);
     return std::move(st).error();
   }
   return pid;

@@ -79,10 +79,28 @@ struct RemoteProcesses {
   uint64_t first_pid = 0;
   // Delivers `message` to `pid` on node `node` (fire and forget, as locally).
   std::function<core::Status(const std::string& node, const std::string& pid, core::Value message)> send;
-  // Starts `id` on a node that has `host`; same contract as ProcessTable::spawn.
+  // Starts `id` on a node that has `host`; same contract as ProcessTable::spawn. `link` is the
+  // local parent the child is linked to ("" for none).
   std::function<core::Result<std::string>(const CallContext&, const std::string& id, const std::string& host,
-                                          core::Array args, const std::string& monitor)>
+                                          core::Array args, const std::string& monitor, const std::string& link)>
       spawn;
+  // A request to the node of `target` (process_remote.cc; docs/cluster.md §4 "ctl"): op is
+  // "link"/"monitor" (`from` the local process), "terminate", or "cancel" (with `deadline`).
+  // Waits for that node's answer: NotFound when `target` is not running there.
+  std::function<core::Status(const std::string& op, const std::string& target, const std::string& from,
+                             std::optional<core::Nanos> deadline)>
+      control;
+  // A notice to the node of `to` (fire and forget, as EXIT is locally): op "exit" / "link_down"
+  // (`from` ended with `result`), "unlink" / "unmonitor" (the tie between them is gone).
+  std::function<void(const std::string& op, const std::string& to, const std::string& from,
+                     const core::Result<core::Value>& result)>
+      tell;
+  // Cluster-wide process names (cluster/names.h; docs/cluster.md §7), when the cluster has
+  // them: a compare-and-set claim of `name` for local `pid` (AlreadyExists when any node's
+  // process holds it), the holder's PID (NotFound), and the release of a name `pid` holds.
+  std::function<core::Status(const std::string& name, const std::string& pid)> claim_name;
+  std::function<core::Result<std::string>(const std::string& name)> lookup_name;
+  std::function<core::Status(const std::string& name, const std::string& pid)> release_name;
 };
 
 class ProcessTable {
@@ -105,6 +123,20 @@ class ProcessTable {
   }
   // The node a PID "{node@host|n}" names; "" for a PID without one (a local PID).
   static std::string_view node_of(std::string_view pid);
+  // Whether `pid` names another node of the cluster this table belongs to.
+  bool is_remote(std::string_view pid) const;
+
+  // ---- ties to processes of other nodes (process_remote.cc; docs/cluster.md §4, §6) ----------
+  // A notice from the node of `from` (RemoteProcesses::tell): "exit" gives local `to` the EXIT
+  // of remote `from` if it monitors it; "link_down" gives it LINK_DOWN (trap_links) or ends it
+  // if linked; "unlink"/"unmonitor" drop the tie; "monitor"/"link" are refused here (they are
+  // requests). A tie-down for a PID this node does not know yet (a linked child that failed
+  // before its spawn reply came back) is kept a while for spawn() to find.
+  core::Status remote_notice(const std::string& op, const std::string& to, const std::string& from,
+                             const core::Result<core::Value>& result);
+  // Every tie of a local process to a process of a node for which `lost` is true ends as if
+  // that process had failed with `why`: EXIT to monitors, LINK_DOWN (or death) to links.
+  void peers_lost(const std::function<bool(std::string_view node)>& lost, const core::Error& why);
 
   // A fresh PID "{host|n}" ("{node@host|n}" in a cluster).
   std::string new_pid(const std::string& host);
@@ -145,7 +177,8 @@ class ProcessTable {
   // Sends a CANCEL event from `from`; with a deadline, terminates `pid` if it still runs then.
   core::Status cancel(const std::string& from, const std::string& pid, std::optional<core::Nanos> deadline);
 
-  // ---- names (process_registry.cc): the LOCAL scope --------------------------------------------
+  // ---- names (process_registry.cc): this node's, or the cluster's when it has names -----------
+  bool cluster_names() const { return static_cast<bool>(remote_.claim_name); }
   core::Status register_name(const std::string& name, const std::string& pid);
   core::Result<std::string> lookup(const std::string& name) const;
   bool unregister_name(const std::string& name);
@@ -194,6 +227,8 @@ class ProcessTable {
     std::vector<std::shared_ptr<Channel>> link_events;  // LINK_DOWN to trapping peers
     std::vector<std::string> doomed;                // peers that die with it
     std::vector<std::shared_ptr<Channel>> listeners;  // closed
+    std::vector<std::pair<std::string, std::string>> remote;  // (op, peer) notices to other nodes
+    std::vector<std::string> names;  // cluster-wide names to release
     std::function<void()> next;                     // the host's next queued process
   };
 
@@ -207,6 +242,7 @@ class ProcessTable {
   core::Status admit(const std::string& host, std::function<void()> run);
   std::function<void()> release_locked(const std::string& host);
   core::Result<std::string> resolve_locked(const std::string& pid_or_name) const;
+  core::Status register_cluster_name(const std::string& name, const std::string& pid);
   // Delivers under no lock: the listener's channel or the inbox.
   core::Status deliver(const std::string& pid, core::Value message);
 
@@ -217,6 +253,20 @@ class ProcessTable {
   std::map<std::string, Host> hosts_;
   std::map<std::string, Record> records_;
   std::map<std::string, std::string> names_;  // name -> pid
+  // Tie-downs that came before their tie was recorded (remote_notice): from-pid → (op, to,
+  // result), bounded, oldest dropped.
+  struct EarlyNotice {
+    std::string op, to;
+    core::Result<core::Value> result;
+  };
+  std::multimap<std::string, EarlyNotice> early_notices_;
+  std::deque<std::string> early_order_;
+  // link/monitor of a process of another node (`op` "link"/"monitor"): records `local`'s side,
+  // asks the remote node, and undoes the record when it refuses.
+  core::Status remote_tie(const char* op, const std::string& local, const std::string& remote);
+  // A linked (and maybe monitored) spawn of a remote child: records the parent's ties, then
+  // applies the tie-downs that came before them.
+  core::Result<std::string> tie_remote_child(const std::string& parent, core::Result<std::string> child, bool monitor);
   std::atomic<uint64_t> next_{1};
   std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
   RemoteProcesses remote_;

@@ -295,6 +295,8 @@ std::shared_ptr<StopSignal> bind_stop(std::shared_ptr<StopSignal> stop) {
 
 StopSignal* stop_signal() { return t_current ? t_current->stop.get() : nullptr; }
 
+std::shared_ptr<StopSignal> shared_stop_signal() { return t_current ? t_current->stop : nullptr; }
+
 bool active() { return t_current != nullptr; }
 
 void suspend(const std::function<void(Waker)>& arm) {

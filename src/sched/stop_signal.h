@@ -55,6 +55,9 @@ namespace this_fiber {
 std::shared_ptr<StopSignal> bind_stop(std::shared_ptr<StopSignal> stop);
 // The signal bound to the current fiber, or nullptr.
 StopSignal* stop_signal();
+// The same, shared: for code that runs part of this fiber's work on another fiber and binds it
+// there too (sched/worker_class.h: a process's call on the wasm worker class).
+std::shared_ptr<StopSignal> shared_stop_signal();
 // True when the current fiber's stop was requested.
 inline bool stop_requested() {
   StopSignal* s = stop_signal();

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "sched/stop_signal.h"
+
 namespace wirt::sched {
 
 std::vector<int> allowed_cpus() {
@@ -70,15 +72,21 @@ core::Result<core::Value> call_on(Scheduler& target, const std::function<core::R
     return fut.get();
   }
   auto h = std::make_shared<Handoff>();
+  // A process's terminate (or its cancel deadline) must reach the call where it runs: the class
+  // fiber is bound to the caller's StopSignal, so its waits end and its guest code is
+  // interrupted (host/wasm_function.cc publishes the bound flag to Instance::set_call_stop).
+  std::shared_ptr<StopSignal> stop = this_fiber::shared_stop_signal();
   // `fn` is only touched while the caller is suspended (it cannot have returned: a started call
   // is always waited for).
-  auto run = [h, &fn] {
+  auto run = [h, &fn, stop] {
     {
       std::lock_guard lock(h->mu);
       if (h->phase == Handoff::Phase::Withdrawn) return;
       h->phase = Handoff::Phase::Running;
     }
+    if (stop) this_fiber::bind_stop(stop);
     auto r = fn();
+    if (stop) this_fiber::bind_stop(nullptr);
     Waker w;
     {
       std::lock_guard lock(h->mu);
@@ -101,6 +109,8 @@ core::Result<core::Value> call_on(Scheduler& target, const std::function<core::R
     std::unique_lock lock(h->mu);
     if (h->phase == Handoff::Phase::Queued) {
       h->phase = Handoff::Phase::Withdrawn;
+      // Stopped while queued: the call never started, nothing to interrupt.
+      if (stop && stop->requested()) return core::canceled(fmt::format("process stopped before calling {}", what));
       return core::timeout(fmt::format("deadline exceeded before calling {} (queued on the wasm worker class)", what));
     }
     if (h->phase == Handoff::Phase::Running) {

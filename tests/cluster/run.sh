@@ -106,11 +106,36 @@ SLOW=$!
 # And three processes on b1 monitored from another node: each watcher gets EXIT (Unavailable).
 timeout 30 "$WIRT" call --cluster "$URL" -a "$HERE/client" client:watch_remote 3 >"$TMP/watch.out" 2>&1 &
 WATCH=$!
+# And links (trapped), a spawn_linked child and a process.monitor of existing PIDs on b1: each
+# tie ends with LINK_DOWN / EXIT carrying Unavailable.
+timeout 30 "$WIRT" call --cluster "$URL" -a "$HERE/client" client:ties_remote >"$TMP/ties.out" 2>&1 &
+TIES=$!
 sleep 1.5
 KILLED_AT=$(date +%s%N)
 kill -9 "$PID_b1"; wait "$PID_b1" 2>/dev/null
 wait "$SLOW"
 wait "$WATCH"
+wait "$TIES"
+if tail -1 "$TMP/ties.out" | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read())
+ev = r["events"]
+assert len(ev) == 4, r
+assert all(e["error"] == "Unavailable" for e in ev), r
+downs = sorted(e["from"] for e in ev if e["kind"] == "pid.link.down")
+assert downs == sorted(r["linked"] + [r["child"]]), r
+assert [e["from"] for e in ev if e["kind"] == "pid.exit"] == [r["watched"]], r
+'; then
+  pass "b1 killed: 3 links got LINK_DOWN and a process.monitor got EXIT, all Unavailable"
+else
+  fail "remote links on kill: $(cat "$TMP/ties.out")"
+fi
+# The name a process on b1 held is released by the survivors: a fresh node (which judges no
+# holder stale in its first 3 heartbeats) finds it free in the bucket.
+NAME=$(tail -1 "$TMP/ties.out" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()).get("name",""))' 2>/dev/null)
+out=$(timeout 20 "$WIRT" call --cluster "$URL" -a "$HERE/client" client:lookup_name "\"$NAME\"" 2>&1 | tail -1)
+echo "$out" | grep -q '"kind":"NotFound"' && [ -n "$NAME" ] && pass "b1 killed: the name $NAME its process held is free" \
+  || fail "name of a lost node: $NAME → $out"
 out=$(tail -1 "$TMP/watch.out")
 if echo "$out" | python3 -c '
 import json, sys

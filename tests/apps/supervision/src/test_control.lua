@@ -132,6 +132,45 @@ function M.terminate()
   return true
 end
 
+-- A process.wasm on the wasm worker class (pool.worker_class: wasm, one thread): terminate and a
+-- cancel deadline reach the guest on the class thread (regression: only the default workers'
+-- guests were interrupted; the class thread spun on and the EXIT never came).
+function M.terminate_isolated()
+  local events = process.events()
+  local function class_is_free()
+    local t0 = time.now()
+    local r, err = funcs.call("sup:add_isolated", 40, 2)
+    assert(r == 42, "the class thread serves the next call: " .. tostring(err))
+    assert(time.now():sub(t0) < time.SECOND, "and at once")
+  end
+  class_is_free()
+  for round = 1, 2 do
+    -- terminate: the caller runs on a main worker, the guest spins on the class thread
+    local t0 = time.now()
+    local p = assert(process.spawn_monitored("sup:spin_wasm_isolated", "sup:host"))
+    time.sleep("50ms")
+    assert(process.terminate(p))
+    local x = next_event(events, p, process.event.EXIT)
+    assert(x.result.error and x.result.error:kind() == errors.CANCELED, tostring(x.result.error))
+    assert(x.result.error:message() == "process terminated", x.result.error:message())
+    assert(time.now():sub(t0) < 3 * time.SECOND, "terminated promptly (round " .. round .. ")")
+    class_is_free()
+
+    -- cancel with a deadline: the CANCEL event goes unread, the deadline terminates it
+    t0 = time.now()
+    p = assert(process.spawn_monitored("sup:spin_wasm_isolated", "sup:host"))
+    assert(process.cancel(p, "150ms"))
+    x = next_event(events, p, process.event.EXIT)
+    local took = time.now():sub(t0)
+    assert(x.result.error and x.result.error:kind() == errors.CANCELED, tostring(x.result.error))
+    assert(x.result.error:message():find("cancel deadline"), x.result.error:message())
+    assert(took >= 140 * time.MILLISECOND, "stopped at the deadline, took " .. took / time.MILLISECOND .. "ms")
+    assert(took < 3 * time.SECOND, "stopped near the deadline")
+    class_is_free()
+  end
+  return true
+end
+
 function M.registry()
   local events = process.events()
   local p = assert(process.spawn_monitored("sup:named", "sup:host", "reg_worker"))
