@@ -10,11 +10,12 @@ namespace wirt::app {
 
 HotReload::~HotReload() { watcher_.reset(); }
 
-core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app) {
+core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app, ReloadListener on_applied) {
   std::unique_ptr<HotReload> h(new HotReload(&app));
   const registry::AppPaths paths = app.paths();
   auto watcher = FileWatcher::start(paths.root, kReloadQuietPeriod,
-                                    [reloader = &h->reloader_, paths](const std::vector<std::filesystem::path>& changed) {
+                                    [reloader = &h->reloader_, paths, on_applied = std::move(on_applied)](
+                                        const std::vector<std::filesystem::path>& changed) {
     for (const auto& p : changed) {
       std::string name = p.filename().string();
       // Read once at start: scheduler, engine and cluster settings; where the sources live.
@@ -23,7 +24,9 @@ core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app) {
                        registry::display_path(p, paths));
       }
     }
-    log_outcome(reloader->reload());
+    ReloadOutcome outcome = reloader->reload();
+    log_outcome(outcome);
+    if (outcome.applied && on_applied) on_applied(outcome);
   });
   if (!watcher) return std::move(watcher).error();
   h->watcher_ = std::move(*watcher);

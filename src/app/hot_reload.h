@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include "app/file_watcher.h"
@@ -20,17 +21,21 @@ class App;
 // How long a folder must be quiet before a burst of saves is applied.
 inline constexpr std::chrono::milliseconds kReloadQuietPeriod{150};
 
+using ReloadListener = std::function<void(const ReloadOutcome&)>;
+
 class HotReload {
  public:
   ~HotReload();  // stops watching first: the reloader outlives every callback
 
  private:
-  friend core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app);
+  friend core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app, std::function<void(const ReloadOutcome&)> on_applied);
   explicit HotReload(App* app) : reloader_(app) {}
   Reloader reloader_;
   std::unique_ptr<FileWatcher> watcher_;
 };
 
-core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app);
+// `on_applied`, when given, runs on the watcher's thread after each applied reload (e.g. the
+// cluster membership re-advertises the served function ids).
+core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app, ReloadListener on_applied = {});
 
 }  // namespace wirt::app

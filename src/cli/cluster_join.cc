@@ -6,6 +6,31 @@
 
 namespace wirt::cli {
 
+namespace {
+
+// Function entries, minus those kept private with meta.cluster: local (docs/cluster.md §3).
+std::vector<std::string> served_function_ids(const app::App& app) {
+  std::vector<std::string> ids;
+  for (const auto& e : app.entries()) {
+    if (!app::is_function_kind(e.kind) || !app.functions().contains(e.id.str())) continue;
+    if (e.meta.get_string("cluster") == "local") continue;
+    ids.push_back(e.id.str());
+  }
+  return ids;
+}
+
+}  // namespace
+
+core::Status ClusterMembership::readvertise(const app::App& app) {
+  if (!serving || !calls) return {};
+  std::vector<std::string> ids = served_function_ids(app);
+  WIRT_TRY(calls->serve(ids));
+  // Shown whatever --log-level (as the join line): the user saved a file and wants to know.
+  fmt::print(stderr, "wirt: cluster node {} now serves {} function{}\n", node->config().node, ids.size(),
+             ids.size() == 1 ? "" : "s");
+  return {};
+}
+
 core::Result<std::unique_ptr<ClusterMembership>> join_cluster(app::App& app, const CommonOptions& opts, ClusterRole role) {
   auto file = cluster::load_app_config(app.paths().root);
   if (!file) return std::move(file).error();
@@ -25,13 +50,8 @@ core::Result<std::unique_ptr<ClusterMembership>> join_cluster(app::App& app, con
   m->processes = std::move(*processes);
   size_t served = 0;
   if (role == ClusterRole::Serve) {
-    // Function entries, minus those kept private with meta.cluster: local (docs/cluster.md §3).
-    std::vector<std::string> ids;
-    for (const auto& e : app.entries()) {
-      if (!app::is_function_kind(e.kind) || !app.functions().contains(e.id.str())) continue;
-      if (e.meta.get_string("cluster") == "local") continue;
-      ids.push_back(e.id.str());
-    }
+    m->serving = true;
+    std::vector<std::string> ids = served_function_ids(app);
     WIRT_TRY(m->calls->serve(ids));
     served = ids.size();
     // Process hosts are cluster-wide: remote spawns on them come here (docs/cluster.md §3).

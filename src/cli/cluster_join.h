@@ -20,6 +20,10 @@ struct ClusterMembership {
   std::shared_ptr<cluster::RemoteProcessBridge> processes;
   // Cluster-wide process names (docs/cluster.md §7): Lua's process.registry in a cluster.
   std::shared_ptr<cluster::Names> names;
+  // Serves exactly the app's current function entries (after a hot reload: added ids are
+  // advertised, removed or now-local ones withdrawn). No-op for a client. Logs the change.
+  [[nodiscard]] core::Status readvertise(const app::App& app);
+  bool serving = false;  // joined as ClusterRole::Serve
   ~ClusterMembership() {
     if (names) names->release_own();
     if (node) node->leave();

@@ -275,7 +275,13 @@ int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
   booted.store(true);
   std::unique_ptr<app::HotReload> reload;
   if (opts.watch) {
-    auto r = app::start_hot_reload(*app);
+    app::ReloadListener readvertise;
+    if (cluster) {
+      readvertise = [&cluster, &app](const app::ReloadOutcome&) {
+        if (auto st = cluster->readvertise(*app); !st) print_error(st.error());
+      };
+    }
+    auto r = app::start_hot_reload(*app, std::move(readvertise));
     if (!r) {
       print_error(r.error());
       app->stop_services();

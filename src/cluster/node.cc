@@ -161,13 +161,13 @@ void Node::on_message(natsConnection*, natsSubscription* sub, natsMsg* msg, void
   if (natsMsgHeader_Get(msg, kHeaderNode, &v) == NATS_OK && v) m.node = v;
   if (natsMsgHeader_Get(msg, kHeaderInc, &v) == NATS_OK && v) m.inc = std::strtoull(v, nullptr, 16);
   natsMsg_Destroy(msg);
-  MessageHandler* h = nullptr;
+  std::shared_ptr<MessageHandler> h;
   {
     std::shared_lock slk(self->subs_mu_);
     auto it = self->handlers_.find(sub);
-    if (it != self->handlers_.end()) h = &it->second;
+    if (it != self->handlers_.end()) h = it->second;
   }
-  // Handlers are only removed in leave(), after the gate is closed: h stays valid here.
+  // Held by this reference: unsubscribe() (a hot reload) may drop the map's meanwhile.
   if (h) (*h)(std::move(m));
 }
 
@@ -195,18 +195,27 @@ void Node::on_disconnected(natsConnection*, void* closure) { on_connection_event
 
 void Node::on_reconnected(natsConnection*, void* closure) { on_connection_event(closure, true); }
 
-core::Status Node::subscribe(const std::string& subject, const std::string& queue, MessageHandler handler) {
+core::Status Node::subscribe(const std::string& subject, const std::string& queue, MessageHandler handler,
+                             Subscription* out) {
   std::unique_lock lk(subs_mu_);
   natsSubscription* sub = nullptr;
   natsStatus s = queue.empty() ? natsConnection_Subscribe(&sub, nc_, subject.c_str(), &Node::on_message, gate_)
                                : natsConnection_QueueSubscribe(&sub, nc_, subject.c_str(), queue.c_str(), &Node::on_message, gate_);
   if (s != NATS_OK) return nats_error(s, fmt::format("cluster: subscribing {}", subject));
   // Registered under the lock the delivery callback takes, so no message finds it missing.
-  handlers_.emplace(sub, std::move(handler));
+  handlers_.emplace(sub, std::make_shared<MessageHandler>(std::move(handler)));
   // A node that falls behind drops messages rather than growing without bound (callers time
   // out, as they would for a lost node).
   natsSubscription_SetPendingLimits(sub, 65536, 256 << 20);
+  if (out) *out = sub;
   return {};
+}
+
+void Node::unsubscribe(Subscription sub) {
+  std::unique_lock lk(subs_mu_);
+  if (handlers_.erase(sub) == 0) return;  // gone already (leave())
+  natsSubscription_Unsubscribe(sub);
+  natsSubscription_Destroy(sub);
 }
 
 core::Status Node::publish(const std::string& subject, const std::string& reply, const char* kind,

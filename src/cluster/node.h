@@ -75,8 +75,14 @@ class Node {
   bool wait_connected(std::chrono::milliseconds timeout);
 
   // Subscribes `subject` (in queue group `queue` when not empty); the handler runs on a libnats
-  // thread and must only hand the message over.
-  [[nodiscard]] core::Status subscribe(const std::string& subject, const std::string& queue, MessageHandler handler);
+  // thread and must only hand the message over. `out`, when given, receives the subscription
+  // for unsubscribe().
+  using Subscription = natsSubscription*;
+  [[nodiscard]] core::Status subscribe(const std::string& subject, const std::string& queue, MessageHandler handler,
+                                       Subscription* out = nullptr);
+  // Ends a subscription: no message is handed to its handler once this returns (one already
+  // being handled finishes; the handler is kept alive until then).
+  void unsubscribe(Subscription sub);
   // Publishes `body` with this node's headers; Unavailable when disconnected.
   [[nodiscard]] core::Status publish(const std::string& subject, const std::string& reply, const char* kind,
                                      const std::string& body);
@@ -128,7 +134,7 @@ class Node {
   std::atomic<int64_t> serves_{0};
 
   std::shared_mutex subs_mu_;
-  std::unordered_map<natsSubscription*, MessageHandler> handlers_;
+  std::unordered_map<natsSubscription*, std::shared_ptr<MessageHandler>> handlers_;
 
   mutable std::mutex mu_;  // members_, listeners, leaving_
   std::condition_variable cv_;

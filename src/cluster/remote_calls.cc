@@ -166,23 +166,45 @@ core::Result<std::shared_ptr<RemoteCalls>> RemoteCalls::start(std::shared_ptr<No
 RemoteCalls::~RemoteCalls() = default;
 
 core::Status RemoteCalls::serve(const std::vector<std::string>& ids) {
+  std::lock_guard serving(serve_mu_);
+  const std::unordered_set<std::string> wanted(ids.begin(), ids.end());
+  // Withdrawn first, so a failure below leaves no id served that should not be.
+  for (auto it = call_subs_.begin(); it != call_subs_.end();) {
+    if (wanted.count(it->first)) {
+      ++it;
+      continue;
+    }
+    {
+      std::lock_guard lk(mu_);
+      served_.erase(it->first);
+    }
+    node_->unsubscribe(it->second);
+    it = call_subs_.erase(it);
+  }
   std::weak_ptr<RemoteCalls> weak = weak_from_this();
-  for (const auto& id : ids) {
-    WIRT_TRY(serve_requests(node_->subjects().call(id), node_->subjects().call_queue(), [weak](const Message& m) {
+  core::Status result;
+  for (const auto& id : wanted) {
+    if (call_subs_.count(id)) continue;
+    Node::Subscription sub = nullptr;
+    auto st = serve_requests(node_->subjects().call(id), node_->subjects().call_queue(), [weak](const Message& m) {
       auto self = weak.lock();
       if (!self) return core::Result<core::Value>(core::unavailable("node leaving"));
       return self->handle_call(m);
-    }));
-  }
-  {
+    }, &sub);
+    if (!st) {
+      result = std::move(st);
+      break;
+    }
+    call_subs_.emplace(id, sub);
     std::lock_guard lk(mu_);
-    served_.insert(ids.begin(), ids.end());
+    served_.insert(id);
   }
-  node_->set_serves(static_cast<int64_t>(served_.size()));
-  return {};
+  node_->set_serves(static_cast<int64_t>(call_subs_.size()));
+  return result;
 }
 
-core::Status RemoteCalls::serve_requests(const std::string& subject, const std::string& queue, RequestHandler handler) {
+core::Status RemoteCalls::serve_requests(const std::string& subject, const std::string& queue, RequestHandler handler,
+                                         Node::Subscription* out) {
   std::weak_ptr<RemoteCalls> weak = weak_from_this();
   auto shared = std::make_shared<RequestHandler>(std::move(handler));
   return node_->subscribe(subject, queue, [weak, shared](Message m) {
@@ -195,7 +217,7 @@ core::Status RemoteCalls::serve_requests(const std::string& subject, const std::
     self->scheduler_->spawn([self, shared, m = std::move(m)] {
       self->answer(m, (*shared)(m));
     });
-  });
+  }, out);
 }
 
 void RemoteCalls::answer(const Message& m, const core::Result<core::Value>& r) {

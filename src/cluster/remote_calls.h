@@ -43,7 +43,10 @@ class RemoteCalls : public std::enable_shared_from_this<RemoteCalls> {
                                                           const sched::Policies* policies);
   ~RemoteCalls();
 
-  // Subscribes the ids this node serves (docs/cluster.md §3).
+  // Makes `ids` exactly the ids this node serves (docs/cluster.md §3): subscribes the new ones,
+  // unsubscribes those no longer given (a hot reload removed them or made them local). A
+  // request for an id no longer served that was already in flight is refused (NotFound).
+  // Safe from any thread; calls are serialised.
   [[nodiscard]] core::Status serve(const std::vector<std::string>& ids);
   // Calls `id` on a node that serves it; `callee` is the context forked for the callee.
   core::Result<core::Value> call(const sched::CallContext& callee, const std::string& id, const core::Array& args);
@@ -62,7 +65,8 @@ class RemoteCalls : public std::enable_shared_from_this<RemoteCalls> {
   // Serves requests on `subject` (queue group `queue`): each is acked at once, then `handler`
   // runs on a fiber and its result is the reply.
   using RequestHandler = std::function<core::Result<core::Value>(const Message&)>;
-  [[nodiscard]] core::Status serve_requests(const std::string& subject, const std::string& queue, RequestHandler handler);
+  [[nodiscard]] core::Status serve_requests(const std::string& subject, const std::string& queue, RequestHandler handler,
+                                            Node::Subscription* out = nullptr);
   const std::shared_ptr<Node>& node() const { return node_; }
 
   struct Pending;
@@ -83,7 +87,9 @@ class RemoteCalls : public std::enable_shared_from_this<RemoteCalls> {
   const sched::FunctionTable* functions_ = nullptr;
   const sched::Policies* policies_ = nullptr;
   std::string inbox_;  // replies come to inbox_ + "." + call number
-  std::unordered_set<std::string> served_;
+  std::mutex serve_mu_;  // serialises serve(); held while subscribing (never inside mu_)
+  std::unordered_map<std::string, Node::Subscription> call_subs_;  // served id → its subscription
+  std::unordered_set<std::string> served_;  // the ids of call_subs_, read under mu_ by handle_call
 
   std::mutex mu_;
   uint64_t next_ = 1;

@@ -11,26 +11,18 @@ WIRT=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 CYCLES=${CYCLES:-20}
 SLACK_MS=${SLACK_MS:-400}
-NATS=$(command -v nats-server || true)
-[ -z "$NATS" ] && [ -x /usr/sbin/nats-server ] && NATS=/usr/sbin/nats-server
-if [ -z "$NATS" ]; then echo "SKIP: nats-server is not installed (scripts/bootstrap installs it)"; exit 77; fi
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# shellcheck source=tests/cluster/lib.sh
+source "$HERE/lib.sh"
+PORT=$(free_port)
 URL=nats://127.0.0.1:$PORT
 "$NATS" -a 127.0.0.1 -p "$PORT" >"$TMP/nats.log" 2>&1 &
 PIDS+=("$!")
-for _ in $(seq 100); do (: >/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.05; done
+wait_port "$PORT"
 start() {  # start NAME APP: a `wirt run` node, waiting until it has joined
   "$WIRT" run -a "$HERE/fault/$2" --cluster "$URL" --node "$1" >>"$TMP/$1.log" 2>&1 &
   SRV=$!
   PIDS+=("$SRV")
-  for _ in $(seq 400); do
-    [ "$(grep -c "cluster node $1 joined" "$TMP/$1.log")" -ge "$3" ] && return 0
-    sleep 0.025
-  done
+  wait_log "$TMP/$1.log" "cluster node $1 joined" "$3" && return 0
   echo "FAIL: node $1 did not join"; tail "$TMP/$1.log"; exit 1
 }
 start srv server 1

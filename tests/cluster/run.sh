@@ -6,34 +6,16 @@
 set -uo pipefail
 WIRT=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
-NATS=$(command -v nats-server || true)
-[ -z "$NATS" ] && [ -x /usr/sbin/nats-server ] && NATS=/usr/sbin/nats-server
-if [ -z "$NATS" ]; then
-  echo "SKIP: nats-server is not installed (scripts/bootstrap installs it)"
-  exit 77
-fi
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "ok: $*"; }
+# shellcheck source=tests/cluster/lib.sh
+source "$HERE/lib.sh"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 URL=nats://127.0.0.1:$PORT
 start_nats() {
   "$NATS" -a 127.0.0.1 -p "$PORT" -js -sd "$TMP/js" >"$TMP/nats.log" 2>&1 &
   NATS_PID=$!
   PIDS+=("$NATS_PID")
-  for _ in $(seq 100); do
-    (: >/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && return 0
-    sleep 0.05
-  done
+  wait_port "$PORT" && return 0
   echo "nats-server did not start:"; cat "$TMP/nats.log"; exit 1
 }
 # start_node NAME APPDIR [ARGS...]: a `wirt run` node; waits until it has joined and subscribed.
@@ -43,10 +25,7 @@ start_node() {
   "$WIRT" ${LOG_OPT:-} run -a "$HERE/$app" --cluster "$URL" --node "$name" "$@" >"$TMP/$name.log" 2>&1 &
   eval "PID_$name=$!"
   PIDS+=("$!")
-  for _ in $(seq 200); do
-    grep -q "cluster node $name joined" "$TMP/$name.log" && return 0
-    sleep 0.05
-  done
+  wait_log "$TMP/$name.log" "cluster node $name joined" && return 0
   echo "node $name did not join:"; cat "$TMP/$name.log"; exit 1
 }
 
@@ -191,8 +170,8 @@ grep -q "node b1 left the cluster" "$TMP/c1.log" && pass "b1 left cleanly" || fa
 # Security of the wire (docs/cluster.md §8): a NATS server that requires a user/password (and
 # one that requires a token). A node with the right credentials in .wippy.yaml joins and
 # calls; one with wrong (or no) credentials fails at once with a clear error.
-APORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-TPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+APORT=$(free_port)
+TPORT=$(free_port)
 "$NATS" -a 127.0.0.1 -p "$APORT" --user wirt --pass s3cret >"$TMP/nats-auth.log" 2>&1 &
 PIDS+=("$!")
 "$NATS" -a 127.0.0.1 -p "$TPORT" --auth t0ken-42 >"$TMP/nats-token.log" 2>&1 &
@@ -203,11 +182,11 @@ mkapp auth_bad '  user: wirt\n  password: guessed\n'
 mkapp auth_none ''
 mkapp token_good '  token: t0ken-42\n'
 mkapp token_bad '  token: nope\n'
-for _ in $(seq 100); do (: >/dev/tcp/127.0.0.1/"$APORT") 2>/dev/null && (: >/dev/tcp/127.0.0.1/"$TPORT") 2>/dev/null && break; sleep 0.05; done
+wait_port "$APORT"; wait_port "$TPORT"
 AURL=nats://127.0.0.1:$APORT TURL=nats://127.0.0.1:$TPORT
 "$WIRT" run -a "$TMP/auth_good" --cluster "$AURL" --node secure1 >"$TMP/secure1.log" 2>&1 &
 PIDS+=("$!")
-for _ in $(seq 200); do grep -q "cluster node secure1 joined" "$TMP/secure1.log" && break; sleep 0.05; done
+wait_log "$TMP/secure1.log" "cluster node secure1 joined"
 out=$(timeout 20 "$WIRT" call --cluster "$AURL" -a "$TMP/auth_good" svc:whoami 2>&1 | tail -1)
 [ "$out" = '"b"' ] && pass "user/password: a node with the right password joins and calls" || fail "auth good: $out $(tail -3 "$TMP/secure1.log")"
 for app in auth_bad auth_none; do
@@ -221,9 +200,4 @@ out=$(timeout 20 "$WIRT" call --cluster "$TURL" -a "$TMP/token_good" b:add 1 2 2
 out=$(timeout 20 "$WIRT" call --cluster "$TURL" -a "$TMP/token_bad" b:add 1 2 2>&1)
 echo "$out" | grep -q "refused node .*(cluster.token)" && pass "token: a wrong token is refused naming cluster.token" || fail "token bad: $out"
 
-if [ "$FAILS" -ne 0 ]; then
-  echo "$FAILS cluster check(s) failed; node logs:"
-  for f in "$TMP"/*.log; do echo "== $f"; tail -20 "$f"; done
-  exit 1
-fi
-echo "all cluster checks passed"
+finish
