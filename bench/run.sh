@@ -18,6 +18,7 @@ echo "## Lua -> Lua funcs.call overhead vs a plain Lua call (100,000 calls)"
 "$WIRT" call --threads 2 -a "$HERE/apps/fibers" bench:call_overhead 100000
 echo
 bash "$HERE/components/run.sh" "$WIRT"
+bash "$HERE/calls/run.sh" "$WIRT"
 if [ -x "$HERE/wasm/run.sh" ]; then bash "$HERE/wasm/run.sh" "$WIRT"; fi
 echo
 bash "$HERE/big/run.sh" "$WIRT"

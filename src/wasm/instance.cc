@@ -98,9 +98,7 @@ core::Result<std::unique_ptr<Instance>> Instance::create(std::shared_ptr<Module>
   if (!inst->code_) return core::internal("module has no loaded code");
   WIRT_TRY(inst->bind_imports(linker));
   inst->allocate_block();
-  inst->creating_ = true;
   auto st = inst->instantiate();
-  inst->creating_ = false;
   if (!st) {
     // A failed instantiation may already have written references to its functions into an
     // imported table (WebAssembly 2.0 §4.5.4: element segments are applied before the start
@@ -342,19 +340,15 @@ core::Status Instance::invoke(void (*fn)(void*, uint64_t*, uint64_t*), void* ctx
   // Instantiation with a start function (at creation and on every reset) runs under
   // max_execution_ms, or kInstantiateLimitMs without one, and the deadline reset() was given
   // for the call it prepares (never the previous call's, which may have passed): a start
-  // function that loops, or is merely slow, cannot hang or outlast a call. Creation is not a
-  // call, so it gets at least kCreateMinimumMs: a 1 ms budget failed the boot of a pool
-  // whenever the start function was preempted (app.processes under load).
+  // function that loops, or is merely slow, cannot hang or outlast a call.
   // Without a start function instantiation is bounded work (segments of a validated module),
   // not guest code: no limit of its own (the call's deadline still applies to a reset), so a
-  // reset needs no clock read and no watchdog wake-up, and a tight limit cannot fail it.
+  // reset needs no clock read and no watchdog wake-up, and a tight limit cannot fail it (a
+  // 1 ms max_execution_ms failed app.processes' boot whenever instantiation was preempted).
   const bool bounded_instantiation = instantiating_ && !module_->has_start();
   const int64_t other_deadline = instantiating_ ? instantiate_deadline_ns_ : call_deadline_ns_;
   uint32_t limit_ms = bounded_instantiation ? 0 : limits_.max_execution_ms;
-  if (instantiating_ && !bounded_instantiation) {
-    if (limit_ms == 0) limit_ms = kInstantiateLimitMs;
-    if (creating_) limit_ms = std::max(limit_ms, kCreateMinimumMs);
-  }
+  if (instantiating_ && !bounded_instantiation && limit_ms == 0) limit_ms = kInstantiateLimitMs;
   const bool timed = limit_ms || other_deadline;
   const int64_t now = timed ? rt::now_ns() : 0;
   int64_t limit_deadline = limit_ms ? now + int64_t(limit_ms) * 1000000 : 0;

@@ -170,12 +170,9 @@ class Instance {
   int64_t instantiate_deadline_ns_ = 0;  // the deadline reset() was given
   int64_t running_deadline_ns_ = 0;
   bool instantiating_ = false;
-  bool creating_ = false;  // the first instantiation (Instance::create), not a reset
   // Bound of an instantiation without max_execution_ms (a start function that never returns
   // must not hang the boot or a call).
   static constexpr uint32_t kInstantiateLimitMs = 10000;
-  // Least bound of a start function at creation (which is not a call; see invoke()).
-  static constexpr uint32_t kCreateMinimumMs = 1000;
   bool instantiated_ = false;
   bool dead_ = false;
   // Whether the embedder could have written memory 0 behind the module's code: handed out by
