@@ -33,6 +33,8 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
   std::unique_ptr<App> app(new App());
   app->paths_ = report.paths;
   app->entries_ = std::move(report.entries);
+  // Version 1 of the registry (read by Lua's `registry` module, even by chunks run at boot).
+  app->store_.publish(app->entries_);
   auto wippy = load_wippy_config(report.paths.root);
   if (!wippy) {
     if (problems) problems->push_back(wippy.error());
@@ -44,6 +46,7 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
   app->lua_ = std::make_unique<lua::LuaRuntime>(app->scheduler_.get(), &app->functions_);
   app->lua_->set_processes(app->processes_.get());
   app->lua_->set_policies(&app->policies_);
+  app->lua_->set_entry_store(&app->store_);
   std::vector<core::Error> found;
   auto st = app->build(options, &found);
   if (!st) {

@@ -19,6 +19,7 @@
 #include "lua/runtime.h"
 #include "registry/entry.h"
 #include "registry/loader.h"
+#include "registry/store.h"
 #include "sched/functions.h"
 #include "sched/scheduler.h"
 #include "sched/security.h"
@@ -53,6 +54,8 @@ class App {
   // The running definitions; a hot reload replaces them (read on the control thread only).
   const std::vector<registry::Entry>& entries() const { return entries_; }
   const registry::Entry* find(const std::string& id) const;
+  // The running definitions as versions (1 = boot, +1 per applied reload); any thread.
+  const registry::Store& store() const { return store_; }
   sched::Scheduler& scheduler() { return *scheduler_; }
   const sched::FunctionTable& functions() const { return functions_; }
   sched::ProcessTable& processes() { return *processes_; }
@@ -88,6 +91,9 @@ class App {
 
   registry::AppPaths paths_;
   std::vector<registry::Entry> entries_;
+  // The same entries as numbered versions for Lua's `registry` module; declared before
+  // everything that runs Lua so it outlives every runtime and reload generation.
+  registry::Store store_;
   std::unique_ptr<sched::Scheduler> wasm_class_;  // before scheduler_: destroyed after it
   std::unique_ptr<sched::Scheduler> scheduler_;
   sched::FunctionTable functions_;

@@ -117,6 +117,7 @@ ReloadOutcome Reloader::reload() {
   gen->lua = std::make_unique<lua::LuaRuntime>(app.scheduler_.get(), gen->functions.get());
   gen->lua->set_processes(app.processes_.get());
   gen->lua->set_policies(&app.policies_);
+  gen->lua->set_entry_store(&app.store_);
   gen->lua->set_host_registries(&gen->wasm->env(), &gen->wasm->fs());
   LuaKinds lua_kinds(gen->lua.get(), gen->functions.get(), gen->process_sink.get());
   HttpKinds http(app.paths_.root, app.scheduler_.get(), gen->functions.get());
@@ -168,6 +169,7 @@ ReloadOutcome Reloader::reload() {
   app.functions_.publish(std::move(set));
   for (const auto& c : pending_configs) routes.erase(c.id);
   app.http_->install_routes(routes);
+  out.version = app.store_.publish(merged);
   app.entries_ = std::move(merged);
   out.applied = true;
   out.generation = ++generation_;

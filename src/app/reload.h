@@ -36,6 +36,7 @@ class App;
 struct ReloadOutcome {
   bool applied = false;                   // a new generation serves
   uint64_t generation = 0;                // its number (1 = the first reload)
+  uint64_t version = 0;                   // the registry version it published (registry/store.h)
   std::vector<std::string> added, removed, changed;  // entry ids, as loaded from the files
   std::vector<std::string> restart_needed;  // "entry <id> (<kind>): ..." messages
   std::vector<core::Error> problems;        // why the change was rejected (as `wirt check`)

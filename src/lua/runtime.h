@@ -27,6 +27,10 @@ class EnvRegistry;
 class FsRegistry;
 }  // namespace wirt::host
 
+namespace wirt::registry {
+class Store;
+}  // namespace wirt::registry
+
 namespace wirt::lua {
 
 struct LuaUnit {
@@ -71,6 +75,11 @@ class LuaRuntime {
     env_ = env;
     fs_ = fs;
   }
+  // The app's entries for the `registry` module (set once at boot, and on each reload
+  // generation's runtime; the store outlives both; null in tests without an app: the module
+  // then reports Internal errors).
+  void set_entry_store(const registry::Store* store) { store_ = store; }
+  const registry::Store* entry_store() const { return store_; }
   const host::EnvRegistry* env_registry() const { return env_; }
   const host::FsRegistry* fs_registry() const { return fs_; }
   const sched::FunctionTable* functions() const { return functions_; }
@@ -95,6 +104,7 @@ class LuaRuntime {
   const sched::Policies* policies_ = nullptr;
   const host::EnvRegistry* env_ = nullptr;
   const host::FsRegistry* fs_ = nullptr;
+  const registry::Store* store_ = nullptr;
   std::map<std::string, std::unique_ptr<Pool>> pools_;
 };
 

@@ -1,0 +1,32 @@
+-- Runs one registry read under whatever identity it was called with; returns plain values so
+-- they cross funcs.call (ids of what was seen, or the error's kind and message).
+local M = {}
+
+local function ids(list)
+  local out = {}
+  for _, e in ipairs(list) do out[#out + 1] = e.id end
+  table.sort(out)
+  return table.concat(out, ",")
+end
+
+function M.probe(what, arg)
+  if what == "get" then
+    local e, err = registry.get(arg)
+    if not e then return nil, err end
+    return e.id
+  elseif what == "find" then
+    local list, err = registry.find({kind = "registry.*"})
+    if not list then return nil, err end
+    return ids(list)
+  elseif what == "snapshot.get" then
+    local snap = registry.snapshot()
+    local e, err = snap:get(arg)
+    if not e then return nil, err end
+    return e.id
+  elseif what == "snapshot.entries" then
+    return ids(registry.snapshot():entries())
+  end
+  return nil, "unknown probe " .. tostring(what)
+end
+
+return M

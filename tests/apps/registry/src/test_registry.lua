@@ -1,0 +1,173 @@
+-- The registry module over this app's entries (see _index.yaml for what is declared).
+local M = {}
+
+-- A failure `nil, err` of `kind` whose message contains `fragment`.
+local function fails(kind, fragment, v, err)
+  assert(v == nil, "expected a failure, got " .. tostring(v))
+  assert(err ~= nil and err:kind() == kind, "expected " .. kind .. ", got " .. tostring(err and err:kind()) .. ": " .. tostring(err))
+  assert(tostring(err):find(fragment, 1, true), "message '" .. tostring(err) .. "' lacks '" .. fragment .. "'")
+end
+
+-- Raised errors (bad argument types) as their message.
+local function raises(fragment, f, ...)
+  local ok, err = pcall(f, ...)
+  assert(not ok, "expected an error to be raised")
+  assert(tostring(err):find(fragment, 1, true), "raised '" .. tostring(err) .. "' lacks '" .. fragment .. "'")
+end
+
+local function ids(list)
+  local out = {}
+  for _, e in ipairs(list) do out[#out + 1] = e.id end
+  table.sort(out)
+  return table.concat(out, ",")
+end
+
+local function test_parse_id()
+  local id = registry.parse_id("app.lib:assert")
+  assert(id.ns == "app.lib" and id.name == "assert")
+  id = registry.parse_id("bare")
+  assert(id.ns == "" and id.name == "bare")
+  id = registry.parse_id("a:b:c")  -- splits at the first colon
+  assert(id.ns == "a" and id.name == "b:c", id.name)
+  raises("bad argument #1", registry.parse_id, {})
+end
+
+local function test_get()
+  local e, err = registry.get("reg:alpha")
+  assert(e and err == nil, tostring(err))
+  assert(e.id == "reg:alpha" and e.kind == "registry.entry")
+  assert(e.meta.type == "widget" and e.meta.color == "red" and e.meta.priority == 1)
+  assert(e.meta.tags[1] == "a" and e.meta.tags[2] == "b")
+  assert(e.data.value == 42, "data holds the entry's other fields")
+  assert(e.data.nested.flag == true and e.data.nested.list[2] == 2)
+  assert(e.data.name == nil and e.data.kind == nil and e.data.meta == nil)
+
+  local f = registry.get("reg:test_registry")
+  assert(f.kind == "function.lua" and f.meta.type == "test" and f.data.method == "main")
+  assert(registry.get("reg.other:delta").meta.color == "green")
+
+  fails(errors.NOT_FOUND, "entry not found: reg:nope", registry.get("reg:nope"))
+  fails(errors.NOT_FOUND, "entry not found: alpha", registry.get("alpha"))  -- ids are not relative
+  raises("bad argument #1 to 'get'", registry.get, {})
+  raises("bad argument #1 to 'get'", registry.get)
+end
+
+local function test_find()
+  assert(ids(registry.find({kind = "registry.entry"})) == "reg.other:delta,reg:alpha,reg:beta,reg:secret")
+  assert(ids(registry.find({type = "widget"})) == "reg.other:delta,reg:alpha,reg:beta")
+  assert(ids(registry.find({kind = "registry.entry", type = "widget"})) == "reg.other:delta,reg:alpha,reg:beta")
+  assert(ids(registry.find({meta = {color = "red"}})) == "reg:alpha,reg:gamma")
+  assert(ids(registry.find({color = "red", type = "gadget"})) == "reg:gamma", "other fields match meta")
+  assert(ids(registry.find({["meta.color"] = "blue"})) == "reg:beta")
+  assert(ids(registry.find({priority = 2})) == "reg:beta")
+  assert(ids(registry.find({priority = 2.0})) == "reg:beta", "numbers compare by value")
+  assert(ids(registry.find({tags = {"b"}})) == "reg:alpha,reg:beta", "a list: all its elements present")
+  assert(ids(registry.find({tags = {"a", "b"}})) == "reg:alpha")
+  -- the reference finder's prefixed keys
+  assert(ids(registry.find({kind = "registry.*"})) == "reg.other:delta,reg:alpha,reg:beta,reg:gamma,reg:secret")
+  assert(ids(registry.find({[".kind"] = "registry.*", [".ns"] = "reg.other"})) == "reg.other:delta")
+  assert(ids(registry.find({[".name"] = "*ta"})) == "reg.other:delta,reg:beta")
+  assert(ids(registry.find({["~meta.description"] = "^the .* widget$"})) == "reg:alpha")
+  assert(ids(registry.find({["^meta.color"] = "gr"})) == "reg.other:delta")
+  assert(ids(registry.find({["$meta.color"] = "ue"})) == "reg:beta")
+  assert(ids(registry.find({["*meta.tags"] = "a"})) == "reg:alpha")
+  -- nothing matches: an empty list, not an error
+  local none, err = registry.find({kind = "no.such.kind"})
+  assert(none and #none == 0 and err == nil)
+  -- every entry of the app
+  local all = registry.find({})
+  assert(#all == 8, "all entries: " .. #all)
+
+  fails(errors.INVALID, "invalid regex", registry.find({["~meta.description"] = "("}))
+  fails(errors.INVALID, "filter field kind: string expected", registry.find({kind = 5}))
+  fails(errors.INVALID, "filter field meta: table expected", registry.find({meta = "red"}))
+  fails(errors.INVALID, "filter", registry.find({type = function() end}))
+  raises("bad argument #1 to 'find' (table expected", registry.find, "registry.entry")
+end
+
+local function test_snapshot()
+  local snap, err = registry.snapshot()
+  assert(snap and err == nil, tostring(err))
+  assert(tostring(snap):find("registry.Snapshot", 1, true))
+  local entries = snap:entries()
+  assert(#entries == 8, "snapshot entries: " .. #entries)
+  assert(snap:get("reg:beta").meta.color == "blue")
+  fails(errors.NOT_FOUND, "entry not found: reg:nope", snap:get("reg:nope"))
+  assert(ids(snap:namespace("reg.other")) == "reg.other:delta")
+  assert(#snap:namespace("nowhere") == 0)
+  assert(ids(snap:find({type = "widget", color = "blue"})) == "reg:beta")
+  fails(errors.INVALID, "filter field kind", snap:find({kind = true}))
+  raises("bad argument #2 to 'get'", snap.get, snap, {})
+  raises("registry.Snapshot expected", snap.get, {}, "reg:alpha")
+
+  -- versions: the app booted as version 1 and nothing was applied since
+  local v = snap:version()
+  assert(v:id() == 1, "version " .. v:id())
+  assert(v:previous() == nil and v:next() == nil)
+  assert(v:string() == "v1" and tostring(v) == "v1")
+  local cur, cerr = registry.current_version()
+  assert(cur and cerr == nil and cur == v, "current_version equals the snapshot's")
+  local versions = registry.versions()
+  assert(#versions == 1 and versions[1]:id() == 1)
+
+  local at = registry.snapshot_at(1)
+  assert(at:version():id() == 1 and #at:entries() == 8)
+  fails(errors.INVALID, "version ID must be positive", registry.snapshot_at(0))
+  fails(errors.NOT_FOUND, "version not found: 99", registry.snapshot_at(99))
+  raises("bad argument #1 to 'snapshot_at'", registry.snapshot_at, "one")
+
+  local hist = registry.history()
+  assert(#hist:versions() == 1)
+  assert(hist:get_version(1):id() == 1)
+  fails(errors.NOT_FOUND, "version not found: 7", hist:get_version(7))
+  fails(errors.INVALID, "must be non-negative", hist:get_version(-1))
+  assert(hist:snapshot_at(v):get("reg:alpha").data.value == 42)
+  fails(errors.INVALID, "version object expected", hist:snapshot_at(1))
+end
+
+local function test_build_delta()
+  local from = {
+    {id = "x:keep", kind = "k", meta = {a = 1}},
+    {id = "x:change", kind = "k", data = {v = 1}},
+    {id = "x:gone", kind = "k"},
+  }
+  local to = {
+    {id = "x:keep", kind = "k", meta = {a = 1}},
+    {id = {ns = "x", name = "change"}, kind = "k", data = {v = 2}},
+    {id = "x:new", kind = "k"},
+  }
+  local ops, err = registry.build_delta(from, to)
+  assert(ops and err == nil, tostring(err))
+  assert(#ops == 3, "ops: " .. #ops)
+  assert(ops[1].kind == "entry.update" and ops[1].entry.id == "x:change" and ops[1].entry.data.v == 2)
+  assert(ops[2].kind == "entry.create" and ops[2].entry.id == "x:new")
+  assert(ops[3].kind == "entry.delete" and ops[3].entry.id == "x:gone")
+  fails(errors.INVALID, "to_entries[1]: entry must have kind field", registry.build_delta({}, {{id = "x:y"}}))
+  fails(errors.INVALID, "from_entries must be a table", registry.build_delta("x", {}))
+end
+
+-- A caller scoped to may_read_widgets: get is denied outside it, listings leave entries out.
+local function test_permissions()
+  local scoped = funcs.new():with_actor({id = "user:1"}):with_scope({"reg:may_read_widgets"})
+  assert(scoped:call("reg:probe", "get", "reg:alpha") == "reg:alpha")
+  fails(errors.PERMISSION_DENIED, "not allowed to access entry: reg:secret", scoped:call("reg:probe", "get", "reg:secret"))
+  fails(errors.PERMISSION_DENIED, "not allowed to access entry: reg:nope", scoped:call("reg:probe", "get", "reg:nope"))
+  fails(errors.PERMISSION_DENIED, "not allowed to access entry: reg:gamma",
+        scoped:call("reg:probe", "snapshot.get", "reg:gamma"))
+  assert(scoped:call("reg:probe", "find") == "reg:alpha,reg:beta")
+  assert(scoped:call("reg:probe", "snapshot.entries") == "reg:alpha,reg:beta")
+  -- without a scope nothing is filtered (not strict mode)
+  assert(funcs.new():call("reg:probe", "find") == "reg.other:delta,reg:alpha,reg:beta,reg:gamma,reg:secret")
+end
+
+function M.main()
+  test_parse_id()
+  test_get()
+  test_find()
+  test_snapshot()
+  test_build_delta()
+  test_permissions()
+  return true
+end
+
+return M
