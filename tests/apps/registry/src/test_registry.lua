@@ -48,8 +48,8 @@ local function test_get()
 
   fails(errors.NOT_FOUND, "entry not found: reg:nope", registry.get("reg:nope"))
   fails(errors.NOT_FOUND, "entry not found: alpha", registry.get("alpha"))  -- ids are not relative
-  raises("bad argument #1 to 'get'", registry.get, {})
-  raises("bad argument #1 to 'get'", registry.get)
+  raises("bad argument #1 to 'registry.get'", registry.get, {})
+  raises("bad argument #1 to 'registry.get'", registry.get)
 end
 
 local function test_find()
@@ -82,7 +82,7 @@ local function test_find()
   fails(errors.INVALID, "filter field kind: string expected", registry.find({kind = 5}))
   fails(errors.INVALID, "filter field meta: table expected", registry.find({meta = "red"}))
   fails(errors.INVALID, "filter", registry.find({type = function() end}))
-  raises("bad argument #1 to 'find' (table expected", registry.find, "registry.entry")
+  raises("bad argument #1 to 'registry.find' (table expected", registry.find, "registry.entry")
 end
 
 local function test_snapshot()
@@ -97,7 +97,7 @@ local function test_snapshot()
   assert(#snap:namespace("nowhere") == 0)
   assert(ids(snap:find({type = "widget", color = "blue"})) == "reg:beta")
   fails(errors.INVALID, "filter field kind", snap:find({kind = true}))
-  raises("bad argument #2 to 'get'", snap.get, snap, {})
+  raises("string expected, got table", snap.get, snap, {})
   raises("registry.Snapshot expected", snap.get, {}, "reg:alpha")
 
   -- versions: the app booted as version 1 and nothing was applied since
@@ -114,7 +114,7 @@ local function test_snapshot()
   assert(at:version():id() == 1 and #at:entries() == 8)
   fails(errors.INVALID, "version ID must be positive", registry.snapshot_at(0))
   fails(errors.NOT_FOUND, "version not found: 99", registry.snapshot_at(99))
-  raises("bad argument #1 to 'snapshot_at'", registry.snapshot_at, "one")
+  raises("bad argument #1 to 'registry.snapshot_at'", registry.snapshot_at, "one")
 
   local hist = registry.history()
   assert(#hist:versions() == 1)
