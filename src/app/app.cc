@@ -7,6 +7,7 @@
 #include "app/http_kinds.h"
 #include "app/lua_kinds.h"
 #include "app/process_kinds.h"
+#include "app/reload.h"
 #include "app/wasm_kinds.h"
 #include "app/wippy_config.h"
 #include "core/log.h"
@@ -46,7 +47,8 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
   app->lua_ = std::make_unique<lua::LuaRuntime>(app->scheduler_.get(), &app->functions_);
   app->lua_->set_processes(app->processes_.get());
   app->lua_->set_policies(&app->policies_);
-  app->lua_->set_entry_store(&app->store_);
+  app->reloader_ = std::make_unique<Reloader>(app.get());
+  app->lua_->set_entry_store(&app->store_, app->reloader_.get());
   std::vector<core::Error> found;
   auto st = app->build(options, &found);
   if (!st) {

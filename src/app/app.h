@@ -56,6 +56,8 @@ class App {
   const registry::Entry* find(const std::string& id) const;
   // The running definitions as versions (1 = boot, +1 per applied reload); any thread.
   const registry::Store& store() const { return store_; }
+  // Hot reload and registry changes go through this one transaction (app/reload.h).
+  Reloader& reloader() { return *reloader_; }
   sched::Scheduler& scheduler() { return *scheduler_; }
   const sched::FunctionTable& functions() const { return functions_; }
   sched::ProcessTable& processes() { return *processes_; }
@@ -94,6 +96,8 @@ class App {
   // The same entries as numbered versions for Lua's `registry` module; declared before
   // everything that runs Lua so it outlives every runtime and reload generation.
   registry::Store store_;
+  // The one reload transaction of this app: file reloads and Lua registry changes (app/reload.h).
+  std::unique_ptr<Reloader> reloader_;
   std::unique_ptr<sched::Scheduler> wasm_class_;  // before scheduler_: destroyed after it
   std::unique_ptr<sched::Scheduler> scheduler_;
   sched::FunctionTable functions_;

@@ -11,10 +11,10 @@ namespace wirt::app {
 HotReload::~HotReload() { watcher_.reset(); }
 
 core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app) {
-  std::unique_ptr<HotReload> h(new HotReload(&app));
+  std::unique_ptr<HotReload> h(new HotReload(&app.reloader()));
   const registry::AppPaths paths = app.paths();
   auto watcher = FileWatcher::start(paths.root, kReloadQuietPeriod,
-                                    [reloader = &h->reloader_, paths](const std::vector<std::filesystem::path>& changed) {
+                                    [reloader = h->reloader_, paths](const std::vector<std::filesystem::path>& changed) {
     for (const auto& p : changed) {
       std::string name = p.filename().string();
       // Read once at start: scheduler, engine and cluster settings; where the sources live.

@@ -26,8 +26,8 @@ class HotReload {
 
  private:
   friend core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app);
-  explicit HotReload(App* app) : reloader_(app) {}
-  Reloader reloader_;
+  explicit HotReload(Reloader* reloader) : reloader_(reloader) {}
+  Reloader* reloader_;  // the app's (App::reloader())
   std::unique_ptr<FileWatcher> watcher_;
 };
 

@@ -18,15 +18,23 @@
 //    process.lua, process.wasm, process.service, security.policy) keep their running
 //    definition: a change to one is reported in `restart_needed` and applies on the next start.
 //
-// Thread-safety: reload() from one non-worker thread at a time (the watcher's); the app's
+// The same transaction applies entry lists edited in memory: apply() (registry/changes.h) is
+// what Lua's `registry` changesets and apply_version use. Such changes are not written to the
+// files, so a later reload from the files replaces them with what the files say.
+//
+// Thread-safety: one transaction at a time (a mutex): reload() from a non-worker thread (the
+// watcher's), apply() from a fiber or a non-worker thread. A fiber never blocks its worker on
+// the mutex: it polls, sleeping between tries, while another transaction runs. The app's
 // workers keep serving meanwhile.
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "registry/changes.h"
 #include "registry/entry.h"
 
 namespace wirt::app {
@@ -45,14 +53,23 @@ struct ReloadOutcome {
 // Whether a change to an entry of `kind` waits for a restart (see above).
 bool kind_needs_restart(const std::string& kind);
 
-class Reloader {
+class Reloader : public registry::Writer {
  public:
   explicit Reloader(App* app) : app_(app) {}
   // Loads the files again and applies them (see above).
   ReloadOutcome reload();
+  // Applies edit(running entries) (see above); a rejection is Internal ("apply changes: "
+  // and every problem, the reference's kind for a failed Apply).
+  [[nodiscard]] core::Result<uint64_t> apply(const registry::Edit& edit) override;
 
  private:
+  // The transaction proper, on `loaded` as the wanted entry list; mu_ held.
+  ReloadOutcome transact(const std::vector<registry::Entry>& loaded);
+  // Takes mu_ (polling on a fiber, see above).
+  std::unique_lock<std::mutex> lock();
+
   App* app_;
+  std::mutex mu_;
   uint64_t generation_ = 0;
 };
 

@@ -7,14 +7,20 @@
 // PERMISSION_DENIED, the listing functions leave out what the caller may not see.
 //
 // Objects: a Snapshot holds one immutable version (a shared_ptr: it stays readable after
-// reloads replace it), a Version only its number, a History nothing (it reads the store).
-// Writes (snapshot:changes(), apply_version) are not supported yet: see README.
+// reloads replace it), a Version only its number, a History nothing (it reads the store), a
+// Changes object its list of operations.
+//
+// Writes — snapshot:changes() ... :apply() and apply_version — go through the app's reload
+// transaction (app/reload.h, registry/changes.h): the edited entry list is validated and
+// committed as one new version, or rejected with every problem while the running version keeps
+// serving. Permission actions as the reference's: `registry.apply` / `registry.apply_version`.
 #include <fmt/format.h>
 
 #include "lua/convert.h"
 #include "lua/error_object.h"
 #include "lua/modules.h"
 #include "lua/runtime.h"
+#include "registry/changes.h"
 #include "registry/filter.h"
 #include "registry/store.h"
 
@@ -25,6 +31,7 @@ namespace {
 constexpr const char* kSnapshotClass = "registry.Snapshot";
 constexpr const char* kVersionClass = "registry.Version";
 constexpr const char* kHistoryClass = "registry.History";
+constexpr const char* kChangesClass = "registry.Changes";
 
 struct SnapshotRef {
   std::shared_ptr<const registry::Snapshot> snap;
@@ -33,6 +40,9 @@ struct VersionRef {
   uint64_t id = 0;
 };
 struct HistoryRef {};
+struct ChangesRef {
+  std::vector<registry::Change> ops;
+};
 
 const sched::CallContext* context(lua_State* L) { return static_cast<const sched::CallContext*>(state_env(L)->call); }
 
@@ -158,7 +168,7 @@ int reg_snapshot_at(lua_State* L) {
   lua_Integer id = luaL_checkinteger(L, 1);
   const registry::Store* store = store_or_error(L);
   if (!store) return 2;
-  if (id <= 0) return push_nil_error(L, core::invalid("version ID must be positive").with_retryable(false));
+  if (id <= 0) return push_nil_error(L, core::invalid("invalid version ID: must be > 0").with_retryable(false));
   auto snap = version_or_error(L, *store, id);
   if (!snap) return 2;
   push_snapshot(L, std::move(snap));
@@ -217,8 +227,15 @@ core::Result<registry::Entry> to_entry(lua_State* L, int idx, const std::string&
   const core::Value* kind = v->find("kind");
   if (!kind || !kind->is_string()) return core::invalid(path + ": entry must have kind field");
   e.kind = kind->as_string();
-  if (const core::Value* meta = v->find("meta"); meta && meta->is_map()) e.meta = *meta;
-  if (const core::Value* data = v->find("data")) e.data = *data;
+  // Entries keep meta and data as maps (registry/entry.h); `{}` converts to an empty map.
+  if (const core::Value* meta = v->find("meta")) {
+    if (!meta->is_map()) return core::invalid(path + ": meta must be a table");
+    e.meta = *meta;
+  }
+  if (const core::Value* data = v->find("data"); data && !data->is_nil()) {
+    if (!data->is_map()) return core::invalid(path + ": data must be a table with string keys");
+    e.data = *data;
+  }
   return e;
 }
 
@@ -359,7 +376,7 @@ int hist_get_version(lua_State* L) {
   lua_Integer id = luaL_checkinteger(L, 2);
   const registry::Store* store = history_store(L);
   if (!store) return 2;
-  if (id < 0) return push_nil_error(L, core::invalid("version ID must be non-negative").with_retryable(false));
+  if (id < 0) return push_nil_error(L, core::invalid("invalid version ID: must be >= 0").with_retryable(false));
   if (!version_or_error(L, *store, id)) return 2;
   push_version(L, static_cast<uint64_t>(id));
   lua_pushnil(L);
@@ -370,7 +387,7 @@ int hist_snapshot_at(lua_State* L) {
   const registry::Store* store = history_store(L);
   if (!store) return 2;
   if (!test_udata<VersionRef>(L, 2, kVersionClass))
-    return push_nil_error(L, core::invalid("version object expected").with_retryable(false));
+    return push_nil_error(L, core::invalid("expected version object").with_retryable(false));
   auto snap = version_or_error(L, *store, static_cast<lua_Integer>(check_version(L, 2)));
   if (!snap) return 2;
   push_snapshot(L, std::move(snap));
@@ -383,12 +400,127 @@ int hist_tostring(lua_State* L) {
   return 1;
 }
 
+// --- Changes and apply_version -------------------------------------------------------------
+
+// `false, err` (apply_version's failure form).
+int push_false_error(lua_State* L, core::Error e) {
+  lua_pushboolean(L, 0);
+  push_error(L, std::move(e));
+  return 2;
+}
+
+// Runs `edit` through the app's writer; the new version, or an error of the spec's kinds
+// (every failure to apply is Internal, its message naming each problem).
+core::Result<uint64_t> write(lua_State* L, const registry::Edit& edit) {
+  registry::Writer* writer = state_env(L)->runtime->entry_writer();
+  if (!writer) return core::internal("registry changes are not available here").with_retryable(false);
+  auto v = writer->apply(edit);
+  if (!v && v.error().kind() != core::ErrorKind::Internal)
+    return core::internal("apply changes: " + v.error().message()).with_retryable(false);
+  return v;
+}
+
+// Where entries written from Lua say they come from (rejections print it as their file).
+registry::SourcePos lua_origin(lua_State* L) {
+  const sched::CallContext* ctx = context(L);
+  return {fmt::format("(registry change by {})", ctx && !ctx->frame_id.empty() ? ctx->frame_id : "lua"), 0, 0};
+}
+
+int snap_changes(lua_State* L) {
+  check_snapshot(L);
+  new_udata<ChangesRef>(L, kChangesClass);
+  return 1;
+}
+
+ChangesRef& check_changes(lua_State* L) { return *check_udata<ChangesRef>(L, 1, kChangesClass); }
+
+int add_entry_op(lua_State* L, registry::Change::Op op) {
+  ChangesRef& self = check_changes(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  auto e = to_entry(L, 2, "entry");
+  if (!e) return push_nil_error(L, core::invalid("convert entry: " + e.error().message()).with_retryable(false));
+  e->pos = lua_origin(L);
+  self.ops.push_back({op, std::move(*e)});
+  lua_pushvalue(L, 1);
+  return 1;
+}
+
+int changes_create(lua_State* L) { return add_entry_op(L, registry::Change::Op::Create); }
+int changes_update(lua_State* L) { return add_entry_op(L, registry::Change::Op::Update); }
+
+int changes_delete(lua_State* L) {
+  ChangesRef& self = check_changes(L);
+  registry::Change c{registry::Change::Op::Delete, {}};
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    c.entry.id = registry::EntryId::parse(lua_tostring(L, 2));
+  } else if (lua_istable(L, 2)) {
+    lua_getfield(L, 2, "ns");
+    lua_getfield(L, 2, "name");
+    if (lua_type(L, -2) == LUA_TSTRING) c.entry.id.ns = lua_tostring(L, -2);
+    if (lua_type(L, -1) == LUA_TSTRING) c.entry.id.name = lua_tostring(L, -1);
+    lua_pop(L, 2);
+  }
+  if (c.entry.id.name.empty()) return push_nil_error(L, core::invalid("invalid ID format").with_retryable(false));
+  self.ops.push_back(std::move(c));
+  lua_pushvalue(L, 1);
+  return 1;
+}
+
+int changes_ops(lua_State* L) {
+  const ChangesRef& self = check_changes(L);
+  lua_createtable(L, static_cast<int>(self.ops.size()), 0);
+  lua_Integer n = 0;
+  for (const auto& c : self.ops) push_op(L, registry::op_name(c.op), c.entry, &n);
+  return 1;
+}
+
+int changes_apply(lua_State* L) {
+  const ChangesRef& self = check_changes(L);
+  if (self.ops.empty()) return push_nil_error(L, core::invalid("no changes to apply").with_retryable(false));
+  const sched::CallContext* ctx = context(L);
+  if (!ctx) return push_nil_error(L, core::internal("no context").with_retryable(false));
+  if (!state_env(L)->runtime->policies()->allowed(*ctx, "registry.apply", ""))
+    return push_nil_error(L, core::permission_denied("not allowed to apply registry changes").with_retryable(false));
+  std::vector<registry::Change> ops = self.ops;  // the Lua object may be collected meanwhile
+  auto v = write(L, [&](const std::vector<registry::Entry>& running) { return registry::apply_changes(running, ops); });
+  if (!v) return push_nil_error(L, std::move(v).error());
+  push_version(L, *v);
+  lua_pushnil(L);
+  return 2;
+}
+
+int changes_tostring(lua_State* L) {
+  std::string s = fmt::format("registry.Changes({} operations)", check_changes(L).ops.size());
+  lua_pushlstring(L, s.data(), s.size());
+  return 1;
+}
+
+int reg_apply_version(lua_State* L) {
+  const VersionRef* v = test_udata<VersionRef>(L, 1, kVersionClass);
+  const sched::CallContext* ctx = context(L);
+  if (!ctx) return push_false_error(L, core::internal("no context").with_retryable(false));
+  if (!state_env(L)->runtime->policies()->allowed(*ctx, "registry.apply_version", ""))
+    return push_false_error(L, core::permission_denied("registry version change is not allowed").with_retryable(false));
+  const registry::Store* store = state_env(L)->runtime->entry_store();
+  if (!store) return push_false_error(L, core::internal("registry not found in context").with_retryable(false));
+  if (!v) return push_false_error(L, core::invalid("expected version object").with_retryable(false));
+  auto snap = store->at(v->id);
+  if (!snap) return push_false_error(L, core::not_found(fmt::format("version not found: {}", v->id)).with_retryable(false));
+  auto applied = write(L, [&](const std::vector<registry::Entry>&) -> core::Result<std::vector<registry::Entry>> {
+    return snap->entries;
+  });
+  if (!applied) return push_false_error(L, std::move(applied).error());
+  lua_pushboolean(L, 1);
+  lua_pushnil(L);
+  return 2;
+}
+
 }  // namespace
 
 int open_registry(lua_State* L) {
   static const luaL_Reg snapshot_methods[] = {
       {"entries", snap_entries}, {"get", snap_get},         {"namespace", snap_namespace}, {"find", snap_find},
-      {"version", snap_version}, {"__tostring", snap_tostring}, {nullptr, nullptr},
+      {"version", snap_version}, {"changes", snap_changes},     {"__tostring", snap_tostring}, {nullptr, nullptr},
   };
   static const luaL_Reg version_methods[] = {
       {"id", ver_id},         {"previous", ver_previous}, {"next", ver_next}, {"string", ver_string},
@@ -401,6 +533,11 @@ int open_registry(lua_State* L) {
   define_class(L, kSnapshotClass, snapshot_methods, destroy_udata<SnapshotRef>);
   define_class(L, kVersionClass, version_methods, destroy_udata<VersionRef>);
   define_class(L, kHistoryClass, history_methods, destroy_udata<HistoryRef>);
+  static const luaL_Reg changes_methods[] = {
+      {"ops", changes_ops},       {"create", changes_create}, {"update", changes_update}, {"delete", changes_delete},
+      {"apply", changes_apply},   {"__tostring", changes_tostring}, {nullptr, nullptr},
+  };
+  define_class(L, kChangesClass, changes_methods, destroy_udata<ChangesRef>);
   static const luaL_Reg funcs[] = {
       {"parse_id", reg_parse_id},
       {"get", reg_get},
@@ -411,6 +548,7 @@ int open_registry(lua_State* L) {
       {"versions", reg_versions},
       {"history", reg_history},
       {"build_delta", reg_build_delta},
+      {"apply_version", reg_apply_version},
       {nullptr, nullptr},
   };
   luaL_newlib(L, funcs);

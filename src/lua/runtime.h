@@ -29,6 +29,7 @@ class FsRegistry;
 
 namespace wirt::registry {
 class Store;
+class Writer;
 }  // namespace wirt::registry
 
 namespace wirt::lua {
@@ -75,11 +76,15 @@ class LuaRuntime {
     env_ = env;
     fs_ = fs;
   }
-  // The app's entries for the `registry` module (set once at boot, and on each reload
-  // generation's runtime; the store outlives both; null in tests without an app: the module
-  // then reports Internal errors).
-  void set_entry_store(const registry::Store* store) { store_ = store; }
+  // The app's entries for the `registry` module, and what applies its changesets (set once at
+  // boot, and on each reload generation's runtime; both outlive every runtime; null in tests
+  // without an app: reads then report Internal errors, a null writer makes writes Internal).
+  void set_entry_store(const registry::Store* store, registry::Writer* writer) {
+    store_ = store;
+    writer_ = writer;
+  }
   const registry::Store* entry_store() const { return store_; }
+  registry::Writer* entry_writer() const { return writer_; }
   const host::EnvRegistry* env_registry() const { return env_; }
   const host::FsRegistry* fs_registry() const { return fs_; }
   const sched::FunctionTable* functions() const { return functions_; }
@@ -105,6 +110,7 @@ class LuaRuntime {
   const host::EnvRegistry* env_ = nullptr;
   const host::FsRegistry* fs_ = nullptr;
   const registry::Store* store_ = nullptr;
+  registry::Writer* writer_ = nullptr;
   std::map<std::string, std::unique_ptr<Pool>> pools_;
 };
 

@@ -112,7 +112,7 @@ local function test_snapshot()
 
   local at = registry.snapshot_at(1)
   assert(at:version():id() == 1 and #at:entries() == 8)
-  fails(errors.INVALID, "version ID must be positive", registry.snapshot_at(0))
+  fails(errors.INVALID, "invalid version ID", registry.snapshot_at(0))
   fails(errors.NOT_FOUND, "version not found: 99", registry.snapshot_at(99))
   raises("bad argument #1 to 'registry.snapshot_at'", registry.snapshot_at, "one")
 
@@ -120,9 +120,9 @@ local function test_snapshot()
   assert(#hist:versions() == 1)
   assert(hist:get_version(1):id() == 1)
   fails(errors.NOT_FOUND, "version not found: 7", hist:get_version(7))
-  fails(errors.INVALID, "must be non-negative", hist:get_version(-1))
+  fails(errors.INVALID, "invalid version ID", hist:get_version(-1))
   assert(hist:snapshot_at(v):get("reg:alpha").data.value == 42)
-  fails(errors.INVALID, "version object expected", hist:snapshot_at(1))
+  fails(errors.INVALID, "expected version object", hist:snapshot_at(1))
 end
 
 local function test_build_delta()
