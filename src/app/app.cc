@@ -95,10 +95,11 @@ void App::start_schedulers(const WasmIsolation& iso, size_t threads) {
   scheduler_ = std::make_unique<sched::Scheduler>(main);
 }
 
-const registry::Entry* App::find(const std::string& id) const {
-  for (const auto& e : entries_)
-    if (e.id.str() == id) return &e;
-  return nullptr;
+std::shared_ptr<const registry::Entry> App::find(const std::string& id) const {
+  auto snap = store_.current();
+  const registry::Entry* e = snap ? snap->find(registry::EntryId::parse(id)) : nullptr;
+  // Aliasing: the entry shares ownership of its whole version.
+  return e ? std::shared_ptr<const registry::Entry>(snap, e) : nullptr;
 }
 
 core::Status App::build(const BootOptions& options, std::vector<core::Error>* problems) {

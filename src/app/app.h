@@ -51,9 +51,11 @@ class App {
                                  const sched::CallContext& ctx = {});
 
   const registry::AppPaths& paths() const { return paths_; }
-  // The running definitions; a hot reload replaces them (read on the control thread only).
-  const std::vector<registry::Entry>& entries() const { return entries_; }
-  const registry::Entry* find(const std::string& id) const;
+  // The running definitions. A hot reload or a Lua registry change (from a worker fiber, at
+  // any time) replaces them, so callers get an immutable version and hold it while they read.
+  std::shared_ptr<const registry::Snapshot> entries() const { return store_.current(); }
+  // The running entry `id` (it keeps its version alive), or nullptr.
+  std::shared_ptr<const registry::Entry> find(const std::string& id) const;
   // The running definitions as versions (1 = boot, +1 per applied reload); any thread.
   const registry::Store& store() const { return store_; }
   // Hot reload and registry changes go through this one transaction (app/reload.h).
@@ -92,6 +94,8 @@ class App {
   void start_schedulers(const WasmIsolation& iso, size_t threads);
 
   registry::AppPaths paths_;
+  // The running definitions for boot and the reload transaction: written at boot and under
+  // the Reloader's lock only (everyone else reads store_).
   std::vector<registry::Entry> entries_;
   // The same entries as numbered versions for Lua's `registry` module; declared before
   // everything that runs Lua so it outlives every runtime and reload generation.

@@ -25,6 +25,14 @@ function M.probe(what, arg)
     return e.id
   elseif what == "snapshot.entries" then
     return ids(registry.snapshot():entries())
+  elseif what == "apply" then
+    local v, err = registry.snapshot():changes():create({id = "reg:never", kind = "registry.entry"}):apply()
+    if not v then return nil, err end
+    return v:id()
+  elseif what == "apply_version" then
+    local ok, err = registry.apply_version(registry.current_version())
+    if not ok then return nil, err end
+    return ok
   end
   return nil, "unknown probe " .. tostring(what)
 end

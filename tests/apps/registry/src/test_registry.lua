@@ -76,7 +76,7 @@ local function test_find()
   assert(none and #none == 0 and err == nil)
   -- every entry of the app
   local all = registry.find({})
-  assert(#all == 8, "all entries: " .. #all)
+  assert(#all == 9, "all entries: " .. #all)
 
   fails(errors.INVALID, "invalid regex", registry.find({["~meta.description"] = "("}))
   fails(errors.INVALID, "filter field kind: string expected", registry.find({kind = 5}))
@@ -90,7 +90,7 @@ local function test_snapshot()
   assert(snap and err == nil, tostring(err))
   assert(tostring(snap):find("registry.Snapshot", 1, true))
   local entries = snap:entries()
-  assert(#entries == 8, "snapshot entries: " .. #entries)
+  assert(#entries == 9, "snapshot entries: " .. #entries)
   assert(snap:get("reg:beta").meta.color == "blue")
   fails(errors.NOT_FOUND, "entry not found: reg:nope", snap:get("reg:nope"))
   assert(ids(snap:namespace("reg.other")) == "reg.other:delta")
@@ -111,7 +111,7 @@ local function test_snapshot()
   assert(#versions == 1 and versions[1]:id() == 1)
 
   local at = registry.snapshot_at(1)
-  assert(at:version():id() == 1 and #at:entries() == 8)
+  assert(at:version():id() == 1 and #at:entries() == 9)
   fails(errors.INVALID, "invalid version ID", registry.snapshot_at(0))
   fails(errors.NOT_FOUND, "version not found: 99", registry.snapshot_at(99))
   raises("bad argument #1 to 'registry.snapshot_at'", registry.snapshot_at, "one")
@@ -160,6 +160,92 @@ local function test_permissions()
   assert(funcs.new():call("reg:probe", "find") == "reg.other:delta,reg:alpha,reg:beta,reg:gamma,reg:secret")
 end
 
+local made_source = "return {run = function(x) return 'made ' .. tostring(x) end}"
+
+-- Changesets and apply_version: each applied change is the next version, built and checked by
+-- the reload transaction; a rejected one changes nothing.
+local function test_writes()
+  local snap = registry.snapshot()
+  local base = snap:version():id()
+  local changes = snap:changes()
+  assert(tostring(changes):find("0 operations", 1, true))
+  fails(errors.INVALID, "no changes to apply", changes:apply())
+
+  local chained = changes:create({id = "reg:made", kind = "function.lua", meta = {type = "made"},
+                                  data = {source = made_source, method = "run"}})
+  assert(chained == changes, "create returns the changeset")
+  changes:update({id = "reg:beta", kind = "registry.entry", meta = {type = "widget", color = "purple"}, data = {value = 8}})
+  changes:delete({ns = "reg", name = "gamma"})
+  fails(errors.INVALID, "entry must have kind field", changes:create({id = "reg:x"}))
+  fails(errors.INVALID, "data must be a table", changes:create({id = "reg:x", kind = "k", data = 5}))
+  fails(errors.INVALID, "invalid ID format", changes:delete(42))
+  raises("table expected", changes.create, changes, "reg:x")
+  local ops = changes:ops()
+  assert(#ops == 3, "ops: " .. #ops)
+  assert(ops[1].kind == "entry.create" and ops[1].entry.id == "reg:made" and ops[1].entry.data.method == "run")
+  assert(ops[2].kind == "entry.update" and ops[3].kind == "entry.delete" and ops[3].entry.id == "reg:gamma")
+
+  local v, err = changes:apply()
+  assert(v and err == nil, tostring(err))
+  assert(v:id() == base + 1 and v:previous():id() == base)
+  assert(registry.current_version() == v)
+  assert(registry.get("reg:beta").meta.color == "purple" and registry.get("reg:beta").data.value == 8)
+  fails(errors.NOT_FOUND, "entry not found: reg:gamma", registry.get("reg:gamma"))
+  assert(registry.get("reg:made").meta.type == "made")
+  -- This call chain stays on the generation it started on (sched/functions.h): the new
+  -- function is for calls that start later (test_zz_after_changes calls it).
+  local made, merr = funcs.new():call("reg:made", 5)
+  assert(made == nil and tostring(merr):find("reg:made", 1, true), tostring(merr))
+  -- an older snapshot does not change; the history has both versions
+  assert(snap:get("reg:beta").meta.color == "blue" and snap:get("reg:gamma"))
+  assert(#registry.versions() == 2 and registry.snapshot_at(base):get("reg:gamma"))
+  assert(snap:version():next() == v)
+
+  -- conflicting operations: each one named, nothing applied
+  local conflict = registry.snapshot():changes()
+  conflict:create({id = "reg:made", kind = "registry.entry"}):update({id = "reg:nope", kind = "k"})
+  local nv, cerr = conflict:apply()
+  fails(errors.INTERNAL, "entry.create reg:made: entry already exists", nv, cerr)
+  assert(tostring(cerr):find("entry.update reg:nope: entry not found", 1, true), tostring(cerr))
+
+  -- entries the transaction rejects: every problem, and the running version keeps serving
+  local bad = registry.snapshot():changes()
+  bad:create({id = "reg:broken", kind = "function.lua", data = {source = "return {run = function( end}", method = "run"}})
+  bad:create({id = "reg:no_method", kind = "function.lua", data = {source = made_source}})
+  bad:delete("reg:beta")
+  local bv, berr = bad:apply()
+  fails(errors.INTERNAL, "apply changes:", bv, berr)
+  assert(tostring(berr):find("entry reg:broken", 1, true), tostring(berr))
+  assert(tostring(berr):find("entry reg:no_method", 1, true), tostring(berr))
+  assert(tostring(berr):find("(registry change by reg:test_registry)", 1, true), tostring(berr))
+  assert(registry.current_version():id() == base + 1)
+  assert(registry.get("reg:beta"), "the rejected change deleted nothing")
+  fails(errors.NOT_FOUND, "entry not found: reg:broken", registry.get("reg:broken"))
+
+  -- roll back to the boot version: a new version with the old entries
+  local ok, aerr = registry.apply_version(registry.snapshot_at(base):version())
+  assert(ok == true and aerr == nil, tostring(aerr))
+  assert(registry.current_version():id() == base + 2)
+  assert(registry.get("reg:gamma") and registry.get("reg:beta").meta.color == "blue")
+  fails(errors.NOT_FOUND, "entry not found: reg:made", registry.get("reg:made"))
+  ok, aerr = registry.apply_version("v1")
+  assert(ok == false and aerr:kind() == errors.INVALID and tostring(aerr):find("expected version object", 1, true))
+  assert(registry.current_version():id() == base + 2)
+
+  -- and forward again: the function test_zz_after_changes calls
+  local again = registry.snapshot():changes()
+  again:create({id = "reg:made", kind = "function.lua", data = {source = made_source, method = "run"}})
+  assert(again:apply():id() == base + 3)
+end
+
+-- Writes under a scope that does not allow them.
+local function test_write_permissions()
+  local scoped = funcs.new():with_actor({id = "user:1"}):with_scope({"reg:may_read_widgets"})
+  fails(errors.PERMISSION_DENIED, "not allowed to apply registry changes", scoped:call("reg:probe", "apply"))
+  fails(errors.PERMISSION_DENIED, "registry version change is not allowed", scoped:call("reg:probe", "apply_version"))
+  fails(errors.NOT_FOUND, "entry not found: reg:never", registry.get("reg:never"))
+end
+
 function M.main()
   test_parse_id()
   test_get()
@@ -167,6 +253,8 @@ function M.main()
   test_snapshot()
   test_build_delta()
   test_permissions()
+  test_write_permissions()
+  test_writes()
   return true
 end
 
