@@ -48,13 +48,17 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
   app->lua_->set_processes(app->processes_.get());
   app->lua_->set_policies(&app->policies_);
   app->reloader_ = std::make_unique<Reloader>(app.get());
-  app->lua_->set_entry_store(&app->store_, app->reloader_.get());
+  // No writer while booting: a chunk's top level (run by build()) must not start a reload
+  // transaction on a half-built app.
+  app->lua_->set_entry_store(&app->store_, nullptr);
   std::vector<core::Error> found;
   auto st = app->build(options, &found);
   if (!st) {
     if (problems) problems->insert(problems->end(), found.begin(), found.end());
     return found.empty() ? std::move(st).error() : found.front();
   }
+  // Before any call runs on the workers, so every call sees it.
+  app->lua_->set_entry_store(&app->store_, app->reloader_.get());
   return app;
 }
 

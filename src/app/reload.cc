@@ -43,7 +43,7 @@ bool kind_needs_restart(const std::string& kind) {
          kind.rfind("process.", 0) == 0 || kind == "security.policy";
 }
 
-std::unique_lock<std::mutex> Reloader::lock() {
+core::Result<std::unique_lock<std::mutex>> Reloader::lock() {
   std::unique_lock lk(mu_, std::defer_lock);
   if (!sched::this_fiber::active()) {
     lk.lock();
@@ -51,12 +51,22 @@ std::unique_lock<std::mutex> Reloader::lock() {
   }
   // Blocking the worker could deadlock: the holder may be a fiber of this very worker,
   // suspended in the middle of its transaction.
-  while (!lk.try_lock()) sched::this_fiber::sleep_for(std::chrono::milliseconds(5));
+  auto give_up = std::chrono::steady_clock::now() + kLockWait;
+  while (!lk.try_lock()) {
+    if (std::chrono::steady_clock::now() >= give_up)
+      return core::unavailable("another registry change is still being applied").with_retryable(true);
+    sched::this_fiber::sleep_for(std::chrono::milliseconds(5));
+  }
   return lk;
 }
 
 ReloadOutcome Reloader::reload() {
   auto lk = lock();
+  if (!lk) {
+    ReloadOutcome out;
+    out.problems.push_back(std::move(lk).error());
+    return out;
+  }
   registry::LoadReport report = registry::load_entries(app_->paths_);
   if (!report.ok()) {
     ReloadOutcome out;
@@ -68,6 +78,7 @@ ReloadOutcome Reloader::reload() {
 
 core::Result<uint64_t> Reloader::apply(const registry::Edit& edit) {
   auto lk = lock();
+  if (!lk) return std::move(lk).error();
   auto wanted = edit(app_->entries_);
   if (!wanted) return std::move(wanted).error();
   ReloadOutcome out = transact(*wanted);
@@ -137,7 +148,8 @@ ReloadOutcome Reloader::transact(const std::vector<registry::Entry>& loaded) {
   // Rejections name the file and entry exactly as the boot (and `wirt check`) does.
   auto reject = [&](const registry::Entry& e, const core::Error& err) {
     core::Error named = err;
-    named.wrap(fmt::format("{}: entry {}", e.pos.str(), e.id.str()));
+    std::string where = e.pos.str();
+    named.wrap(where.empty() ? "entry " + e.id.str() : fmt::format("{}: entry {}", where, e.id.str()));
     out.problems.push_back(std::move(named));
   };
 

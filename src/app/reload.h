@@ -28,6 +28,7 @@
 // workers keep serving meanwhile.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -65,8 +66,10 @@ class Reloader : public registry::Writer {
  private:
   // The transaction proper, on `loaded` as the wanted entry list; mu_ held.
   ReloadOutcome transact(const std::vector<registry::Entry>& loaded);
-  // Takes mu_ (polling on a fiber, see above).
-  std::unique_lock<std::mutex> lock();
+  // Takes mu_ (polling on a fiber, see above); on a fiber gives up after kLockWait (Unavailable:
+  // e.g. a Lua chunk whose top level applies a change while its own transaction verifies it).
+  core::Result<std::unique_lock<std::mutex>> lock();
+  static constexpr std::chrono::seconds kLockWait{30};
 
   App* app_;
   std::mutex mu_;

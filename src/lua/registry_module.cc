@@ -413,7 +413,7 @@ int push_false_error(lua_State* L, core::Error e) {
 // (every failure to apply is Internal, its message naming each problem).
 core::Result<uint64_t> write(lua_State* L, const registry::Edit& edit) {
   registry::Writer* writer = state_env(L)->runtime->entry_writer();
-  if (!writer) return core::internal("registry changes are not available here").with_retryable(false);
+  if (!writer) return core::internal("registry changes are not available (no app, or it is still booting)").with_retryable(false);
   auto v = writer->apply(edit);
   if (!v && v.error().kind() != core::ErrorKind::Internal)
     return core::internal("apply changes: " + v.error().message()).with_retryable(false);

@@ -76,9 +76,10 @@ class LuaRuntime {
     env_ = env;
     fs_ = fs;
   }
-  // The app's entries for the `registry` module, and what applies its changesets (set once at
-  // boot, and on each reload generation's runtime; both outlive every runtime; null in tests
-  // without an app: reads then report Internal errors, a null writer makes writes Internal).
+  // The app's entries for the `registry` module, and what applies its changesets (set at boot
+  // before any call, and on each reload generation's runtime; both outlive every runtime; null
+  // in tests without an app, and the writer while the app boots: the module's functions then
+  // report Internal errors).
   void set_entry_store(const registry::Store* store, registry::Writer* writer) {
     store_ = store;
     writer_ = writer;
