@@ -9,6 +9,7 @@
 #include "app/app.h"
 #include "app/reload.h"
 #include "registry/changes.h"
+#include "boot_app.h"
 #include "temp_app.h"
 
 using namespace wirt;
@@ -17,13 +18,7 @@ namespace {
 
 using wirt::testing::TempApp;
 
-std::unique_ptr<app::App> boot(const TempApp& dir) {
-  app::BootOptions options;
-  options.threads = 2;
-  auto booted = app::App::boot(dir.dir(), options);
-  EXPECT_TRUE(booted.ok()) << booted.error().message();
-  return booted.ok() ? std::move(*booted) : nullptr;
-}
+const auto& boot = wirt::testing::boot_two_threads;
 
 registry::Entry lua_function(const std::string& id, const std::string& source) {
   registry::Entry e;

@@ -2,12 +2,7 @@
 -- they cross funcs.call (ids of what was seen, or the error's kind and message).
 local M = {}
 
-local function ids(list)
-  local out = {}
-  for _, e in ipairs(list) do out[#out + 1] = e.id end
-  table.sort(out)
-  return table.concat(out, ",")
-end
+local ids = require("check").ids
 
 function M.probe(what, arg)
   if what == "get" then

@@ -1,26 +1,8 @@
 -- The registry module over this app's entries (see _index.yaml for what is declared).
 local M = {}
 
--- A failure `nil, err` of `kind` whose message contains `fragment`.
-local function fails(kind, fragment, v, err)
-  assert(v == nil, "expected a failure, got " .. tostring(v))
-  assert(err ~= nil and err:kind() == kind, "expected " .. kind .. ", got " .. tostring(err and err:kind()) .. ": " .. tostring(err))
-  assert(tostring(err):find(fragment, 1, true), "message '" .. tostring(err) .. "' lacks '" .. fragment .. "'")
-end
-
--- Raised errors (bad argument types) as their message.
-local function raises(fragment, f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error to be raised")
-  assert(tostring(err):find(fragment, 1, true), "raised '" .. tostring(err) .. "' lacks '" .. fragment .. "'")
-end
-
-local function ids(list)
-  local out = {}
-  for _, e in ipairs(list) do out[#out + 1] = e.id end
-  table.sort(out)
-  return table.concat(out, ",")
-end
+local check = require("check")
+local fails, raises, ids = check.fails, check.raises, check.ids
 
 local function test_parse_id()
   local id = registry.parse_id("app.lib:assert")
@@ -76,7 +58,7 @@ local function test_find()
   assert(none and #none == 0 and err == nil)
   -- every entry of the app
   local all = registry.find({})
-  assert(#all == 9, "all entries: " .. #all)
+  assert(#all == 10, "all entries: " .. #all)
 
   fails(errors.INVALID, "invalid regex", registry.find({["~meta.description"] = "("}))
   fails(errors.INVALID, "filter field kind: string expected", registry.find({kind = 5}))
@@ -90,7 +72,7 @@ local function test_snapshot()
   assert(snap and err == nil, tostring(err))
   assert(tostring(snap):find("registry.Snapshot", 1, true))
   local entries = snap:entries()
-  assert(#entries == 9, "snapshot entries: " .. #entries)
+  assert(#entries == 10, "snapshot entries: " .. #entries)
   assert(snap:get("reg:beta").meta.color == "blue")
   fails(errors.NOT_FOUND, "entry not found: reg:nope", snap:get("reg:nope"))
   assert(ids(snap:namespace("reg.other")) == "reg.other:delta")
@@ -111,7 +93,7 @@ local function test_snapshot()
   assert(#versions == 1 and versions[1]:id() == 1)
 
   local at = registry.snapshot_at(1)
-  assert(at:version():id() == 1 and #at:entries() == 9)
+  assert(at:version():id() == 1 and #at:entries() == 10)
   fails(errors.INVALID, "invalid version ID", registry.snapshot_at(0))
   fails(errors.NOT_FOUND, "version not found: 99", registry.snapshot_at(99))
   raises("bad argument #1 to 'registry.snapshot_at'", registry.snapshot_at, "one")
