@@ -163,7 +163,7 @@ ReloadOutcome Reloader::transact(const std::vector<registry::Entry>& loaded) {
   gen->lua = std::make_unique<lua::LuaRuntime>(app.scheduler_.get(), gen->functions.get());
   gen->lua->set_processes(app.processes_.get());
   gen->lua->set_policies(&app.policies_);
-  gen->lua->set_entry_store(&app.store_, this);
+  gen->lua->set_entry_store(&app.store_, app.reloader_.get());  // the app's, not a test's own Reloader
   gen->lua->set_host_registries(&gen->wasm->env(), &gen->wasm->fs());
   LuaKinds lua_kinds(gen->lua.get(), gen->functions.get(), gen->process_sink.get());
   HttpKinds http(app.paths_.root, app.scheduler_.get(), gen->functions.get());

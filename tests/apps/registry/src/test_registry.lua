@@ -217,6 +217,9 @@ local function test_writes()
   -- and forward again: the function test_zz_after_changes calls
   local again = registry.snapshot():changes()
   again:create({id = "reg:made", kind = "function.lua", data = {source = made_source, method = "run"}})
+  -- a WASM function too: the transaction compiles it on this fiber
+  again:create({id = "reg:made_wat", kind = "function.wat", data = {method = "v",
+                source = '(module (func (export "v") (result i32) i32.const 7))'}})
   assert(again:apply():id() == base + 3)
 end
 
