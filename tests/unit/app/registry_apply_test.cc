@@ -124,3 +124,22 @@ TEST(RegistryApply, ConcurrentChangesAreSerialised) {
   for (int i = 1; i < kFibers; ++i) EXPECT_NE(versions[i], versions[i - 1]) << "each change is its own version";
   EXPECT_EQ(a.store().current()->version, 1u + kFibers + 2);
 }
+
+// A chunk's top level runs while the app boots (each function loads once then): no change can
+// start a transaction on the half-built app.
+TEST(RegistryApply, NoChangesWhileTheAppBoots) {
+  TempApp dir(kHead +
+              "  - name: eager\n    kind: function.lua\n    method: f\n    modules: [registry]\n"
+              "    source: |\n"
+              "      local v, err = registry.snapshot():changes():create({id = 't:x', kind = 'k'}):apply()\n"
+              "      AT_LOAD = tostring(v) .. ' ' .. tostring(err)\n"
+              "      return {f = function() return AT_LOAD end}\n");
+  auto booted = boot(dir);
+  ASSERT_TRUE(booted);
+  app::App& a = *booted;
+  auto r = a.call("t:eager", {});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->as_string(), "nil registry changes are not available (no app, or it is still booting)");
+  EXPECT_EQ(a.store().current()->version, 1u);
+  EXPECT_EQ(a.find("t:x"), nullptr);
+}
