@@ -59,8 +59,9 @@ class Reloader : public registry::Writer {
   explicit Reloader(App* app) : app_(app) {}
   // Loads the files again and applies them (see above).
   ReloadOutcome reload();
-  // Applies edit(running entries) (see above); a rejection is Internal ("apply changes: "
-  // and every problem, the reference's kind for a failed Apply).
+  // Applies edit(running entries) (see above). A transaction that rejects the result is
+  // Internal ("apply changes: " and every problem, the reference's kind for a failed Apply);
+  // an error of `edit` itself is returned as it is, nothing applied.
   [[nodiscard]] core::Result<uint64_t> apply(const registry::Edit& edit) override;
 
  private:
