@@ -29,6 +29,8 @@ local function test_get()
   assert(registry.get("reg.other:delta").meta.color == "green")
 
   fails(errors.NOT_FOUND, "entry not found: reg:nope", registry.get("reg:nope"))
+  local _, nf = registry.get("reg:nope")
+  assert(nf:retryable() == false, "the reference's errors are not retryable")
   fails(errors.NOT_FOUND, "entry not found: alpha", registry.get("alpha"))  -- ids are not relative
   raises("bad argument #1 to 'registry.get'", registry.get, {})
   raises("bad argument #1 to 'registry.get'", registry.get)
