@@ -7,6 +7,7 @@
 #include "app/http_kinds.h"
 #include "app/lua_kinds.h"
 #include "app/process_kinds.h"
+#include "app/reload.h"
 #include "app/wasm_kinds.h"
 #include "app/wippy_config.h"
 #include "core/log.h"
@@ -33,6 +34,8 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
   std::unique_ptr<App> app(new App());
   app->paths_ = report.paths;
   app->entries_ = std::move(report.entries);
+  // Version 1 of the registry (read by Lua's `registry` module, even by chunks run at boot).
+  app->store_.publish(app->entries_);
   auto wippy = load_wippy_config(report.paths.root);
   if (!wippy) {
     if (problems) problems->push_back(wippy.error());
@@ -44,12 +47,18 @@ core::Result<std::unique_ptr<App>> App::boot(const std::filesystem::path& dir, c
   app->lua_ = std::make_unique<lua::LuaRuntime>(app->scheduler_.get(), &app->functions_);
   app->lua_->set_processes(app->processes_.get());
   app->lua_->set_policies(&app->policies_);
+  app->reloader_ = std::make_unique<Reloader>(app.get());
+  // No writer while booting: a chunk's top level (run by build()) must not start a reload
+  // transaction on a half-built app.
+  app->lua_->set_entry_store(&app->store_, nullptr);
   std::vector<core::Error> found;
   auto st = app->build(options, &found);
   if (!st) {
     if (problems) problems->insert(problems->end(), found.begin(), found.end());
     return found.empty() ? std::move(st).error() : found.front();
   }
+  // Before any call runs on the workers, so every call sees it.
+  app->lua_->set_entry_store(&app->store_, app->reloader_.get());
   return app;
 }
 
@@ -90,10 +99,11 @@ void App::start_schedulers(const WasmIsolation& iso, size_t threads) {
   scheduler_ = std::make_unique<sched::Scheduler>(main);
 }
 
-const registry::Entry* App::find(const std::string& id) const {
-  for (const auto& e : entries_)
-    if (e.id.str() == id) return &e;
-  return nullptr;
+std::shared_ptr<const registry::Entry> App::find(const std::string& id) const {
+  auto snap = store_.current();
+  const registry::Entry* e = snap ? snap->find(registry::EntryId::parse(id)) : nullptr;
+  // Aliasing: the entry shares ownership of its whole version.
+  return e ? std::shared_ptr<const registry::Entry>(snap, e) : nullptr;
 }
 
 core::Status App::build(const BootOptions& options, std::vector<core::Error>* problems) {

@@ -19,6 +19,7 @@
 #include "lua/runtime.h"
 #include "registry/entry.h"
 #include "registry/loader.h"
+#include "registry/store.h"
 #include "sched/functions.h"
 #include "sched/scheduler.h"
 #include "sched/security.h"
@@ -50,9 +51,15 @@ class App {
                                  const sched::CallContext& ctx = {});
 
   const registry::AppPaths& paths() const { return paths_; }
-  // The running definitions; a hot reload replaces them (read on the control thread only).
-  const std::vector<registry::Entry>& entries() const { return entries_; }
-  const registry::Entry* find(const std::string& id) const;
+  // The running definitions. A hot reload or a Lua registry change (from a worker fiber, at
+  // any time) replaces them, so callers get an immutable version and hold it while they read.
+  std::shared_ptr<const registry::Snapshot> entries() const { return store_.current(); }
+  // The running entry `id` (it keeps its version alive), or nullptr.
+  std::shared_ptr<const registry::Entry> find(const std::string& id) const;
+  // The running definitions as versions (1 = boot, +1 per applied reload); any thread.
+  const registry::Store& store() const { return store_; }
+  // Hot reload and registry changes go through this one transaction (app/reload.h).
+  Reloader& reloader() { return *reloader_; }
   sched::Scheduler& scheduler() { return *scheduler_; }
   const sched::FunctionTable& functions() const { return functions_; }
   sched::ProcessTable& processes() { return *processes_; }
@@ -87,7 +94,14 @@ class App {
   void start_schedulers(const WasmIsolation& iso, size_t threads);
 
   registry::AppPaths paths_;
+  // The running definitions for boot and the reload transaction: written at boot and under
+  // the Reloader's lock only (everyone else reads store_).
   std::vector<registry::Entry> entries_;
+  // The same entries as numbered versions for Lua's `registry` module; declared before
+  // everything that runs Lua so it outlives every runtime and reload generation.
+  registry::Store store_;
+  // The one reload transaction of this app: file reloads and Lua registry changes (app/reload.h).
+  std::unique_ptr<Reloader> reloader_;
   std::unique_ptr<sched::Scheduler> wasm_class_;  // before scheduler_: destroyed after it
   std::unique_ptr<sched::Scheduler> scheduler_;
   sched::FunctionTable functions_;

@@ -10,12 +10,11 @@ namespace wirt::app {
 
 HotReload::~HotReload() { watcher_.reset(); }
 
-core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app, ReloadListener on_applied) {
-  std::unique_ptr<HotReload> h(new HotReload(&app));
+core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app) {
+  std::unique_ptr<HotReload> h(new HotReload(&app.reloader()));
   const registry::AppPaths paths = app.paths();
   auto watcher = FileWatcher::start(paths.root, kReloadQuietPeriod,
-                                    [reloader = &h->reloader_, paths, on_applied = std::move(on_applied)](
-                                        const std::vector<std::filesystem::path>& changed) {
+                                    [reloader = h->reloader_, paths](const std::vector<std::filesystem::path>& changed) {
     for (const auto& p : changed) {
       std::string name = p.filename().string();
       // Read once at start: scheduler, engine and cluster settings; where the sources live.
@@ -24,9 +23,7 @@ core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app, ReloadListen
                        registry::display_path(p, paths));
       }
     }
-    ReloadOutcome outcome = reloader->reload();
-    log_outcome(outcome);
-    if (outcome.applied && on_applied) on_applied(outcome);
+    log_outcome(reloader->reload());
   });
   if (!watcher) return std::move(watcher).error();
   h->watcher_ = std::move(*watcher);

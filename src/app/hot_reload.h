@@ -7,7 +7,6 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <memory>
 
 #include "app/file_watcher.h"
@@ -21,21 +20,17 @@ class App;
 // How long a folder must be quiet before a burst of saves is applied.
 inline constexpr std::chrono::milliseconds kReloadQuietPeriod{150};
 
-using ReloadListener = std::function<void(const ReloadOutcome&)>;
-
 class HotReload {
  public:
   ~HotReload();  // stops watching first: the reloader outlives every callback
 
  private:
-  friend core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app, std::function<void(const ReloadOutcome&)> on_applied);
-  explicit HotReload(App* app) : reloader_(app) {}
-  Reloader reloader_;
+  friend core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app);
+  explicit HotReload(Reloader* reloader) : reloader_(reloader) {}
+  Reloader* reloader_;  // the app's (App::reloader())
   std::unique_ptr<FileWatcher> watcher_;
 };
 
-// `on_applied`, when given, runs on the watcher's thread after each applied reload (e.g. the
-// cluster membership re-advertises the served function ids).
-core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app, ReloadListener on_applied = {});
+core::Result<std::unique_ptr<HotReload>> start_hot_reload(App& app);
 
 }  // namespace wirt::app

@@ -43,27 +43,72 @@ bool kind_needs_restart(const std::string& kind) {
          kind.rfind("process.", 0) == 0 || kind == "security.policy";
 }
 
+core::Result<std::unique_lock<std::mutex>> Reloader::lock() {
+  std::unique_lock lk(mu_, std::defer_lock);
+  if (!sched::this_fiber::active()) {
+    lk.lock();
+    return lk;
+  }
+  // Blocking the worker could deadlock: the holder may be a fiber of this very worker,
+  // suspended in the middle of its transaction.
+  auto give_up = std::chrono::steady_clock::now() + kLockWait;
+  while (!lk.try_lock()) {
+    if (std::chrono::steady_clock::now() >= give_up)
+      return core::unavailable("another registry change is still being applied").with_retryable(true);
+    sched::this_fiber::sleep_for(std::chrono::milliseconds(5));
+  }
+  return lk;
+}
+
 ReloadOutcome Reloader::reload() {
-  ReloadOutcome out;
-  App& app = *app_;
-  registry::LoadReport report = registry::load_entries(app.paths_);
+  auto lk = lock();
+  if (!lk) {
+    ReloadOutcome out;
+    out.problems.push_back(std::move(lk).error());
+    return out;
+  }
+  registry::LoadReport report = registry::load_entries(app_->paths_);
   if (!report.ok()) {
+    ReloadOutcome out;
     out.problems = std::move(report.errors);
     return out;
   }
+  return transact(report.entries);
+}
+
+core::Result<uint64_t> Reloader::apply(const registry::Edit& edit) {
+  auto lk = lock();
+  if (!lk) return std::move(lk).error();
+  auto wanted = edit(app_->entries_);
+  if (!wanted) return std::move(wanted).error();
+  ReloadOutcome out = transact(*wanted);
+  for (const auto& m : out.restart_needed) core::log_warn("registry change: {}", m);
+  if (!out.applied) {
+    std::vector<std::string> lines;
+    for (const auto& p : out.problems) lines.push_back(p.message());
+    return core::internal(fmt::format("apply changes: {}", fmt::join(lines, "; "))).with_retryable(false);
+  }
+  core::log_info("registry change applied as version {} ({} added, {} removed, {} changed entries)", out.version,
+                 out.added.size(), out.removed.size(), out.changed.size());
+  return out.version;
+}
+
+ReloadOutcome Reloader::transact(const std::vector<registry::Entry>& loaded) {
+  ReloadOutcome out;
+  App& app = *app_;
 
   // The difference, and what will run: entries of restart-needing kinds keep their running
   // definition (an added one waits, a removed one stays) so the registry says what runs.
   std::map<std::string, const registry::Entry*> old_by_id, new_by_id;
   for (const auto& e : app.entries_) old_by_id[e.id.str()] = &e;
-  for (const auto& e : report.entries) new_by_id[e.id.str()] = &e;
+  for (const auto& e : loaded) new_by_id[e.id.str()] = &e;
   std::vector<registry::Entry> merged;
   std::vector<const registry::Entry*> pending_services;  // added http.service entries, for validation
   auto wait_for_restart = [&](const registry::Entry& e, const char* what) {
     out.restart_needed.push_back(fmt::format("{}: entry {} ({}) {}: needs a restart (the running definition stays)",
                                              e.pos.str(), e.id.str(), e.kind, what));
   };
-  for (const auto& e : report.entries) {
+  for (const auto& e : loaded) {
     std::string id = e.id.str();
     auto old = old_by_id.find(id);
     if (old == old_by_id.end()) {
@@ -103,7 +148,8 @@ ReloadOutcome Reloader::reload() {
   // Rejections name the file and entry exactly as the boot (and `wirt check`) does.
   auto reject = [&](const registry::Entry& e, const core::Error& err) {
     core::Error named = err;
-    named.wrap(fmt::format("{}: entry {}", e.pos.str(), e.id.str()));
+    std::string where = e.pos.str();
+    named.wrap(where.empty() ? "entry " + e.id.str() : fmt::format("{}: entry {}", where, e.id.str()));
     out.problems.push_back(std::move(named));
   };
 
@@ -117,6 +163,7 @@ ReloadOutcome Reloader::reload() {
   gen->lua = std::make_unique<lua::LuaRuntime>(app.scheduler_.get(), gen->functions.get());
   gen->lua->set_processes(app.processes_.get());
   gen->lua->set_policies(&app.policies_);
+  gen->lua->set_entry_store(&app.store_, app.reloader_.get());  // the app's, not a test's own Reloader
   gen->lua->set_host_registries(&gen->wasm->env(), &gen->wasm->fs());
   LuaKinds lua_kinds(gen->lua.get(), gen->functions.get(), gen->process_sink.get());
   HttpKinds http(app.paths_.root, app.scheduler_.get(), gen->functions.get());
@@ -151,12 +198,15 @@ ReloadOutcome Reloader::reload() {
   }
   if (out.problems.empty()) {
     // As at boot: each Lua function loads once now, so a failing chunk rejects the change.
-    app.scheduler_->block_on([&] {
+    auto verify_all = [&] {
       for (const registry::Entry* e : *order) {
         if (e->kind != "function.lua") continue;
         if (auto st = lua_kinds.verify(*e); !st) reject(*e, st.error());
       }
-    });
+    };
+    // A transaction from Lua (apply()) already runs on a fiber.
+    if (sched::this_fiber::active()) verify_all();
+    else app.scheduler_->block_on(verify_all);
   }
   if (!out.problems.empty()) return out;  // `gen` is dropped: nothing of it ever ran
 
@@ -168,9 +218,11 @@ ReloadOutcome Reloader::reload() {
   app.functions_.publish(std::move(set));
   for (const auto& c : pending_configs) routes.erase(c.id);
   app.http_->install_routes(routes);
+  out.version = app.store_.publish(merged);
   app.entries_ = std::move(merged);
   out.applied = true;
   out.generation = ++generation_;
+  if (on_applied_) on_applied_(out);
   return out;
 }
 

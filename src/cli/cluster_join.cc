@@ -11,7 +11,8 @@ namespace {
 // Function entries, minus those kept private with meta.cluster: local (docs/cluster.md §3).
 std::vector<std::string> served_function_ids(const app::App& app) {
   std::vector<std::string> ids;
-  for (const auto& e : app.entries()) {
+  auto running = app.entries();
+  for (const auto& e : running->entries) {
     if (!app::is_function_kind(e.kind) || !app.functions().contains(e.id.str())) continue;
     if (e.meta.get_string("cluster") == "local") continue;
     ids.push_back(e.id.str());
@@ -56,7 +57,8 @@ core::Result<std::unique_ptr<ClusterMembership>> join_cluster(app::App& app, con
     served = ids.size();
     // Process hosts are cluster-wide: remote spawns on them come here (docs/cluster.md §3).
     std::vector<std::string> hosts;
-    for (const auto& e : app.entries()) {
+    auto running = app.entries();
+    for (const auto& e : running->entries) {
       if (e.kind == "process.host" && app.processes().has_host(e.id.str()) && e.meta.get_string("cluster") != "local") {
         hosts.push_back(e.id.str());
       }

@@ -103,8 +103,11 @@ int cmd_test(const CommonOptions& opts, const std::string& suite) {
     print_error(st.error());
     return 1;
   }
+  // Held for the whole run: a test may change the registry (Lua `registry` module), and the
+  // pointers below point into this version.
+  auto booted_entries = app->entries();
   std::vector<const registry::Entry*> tests;
-  for (const auto& e : app->entries()) {
+  for (const auto& e : booted_entries->entries) {
     if (!app::is_function_kind(e.kind)) continue;
     const core::Value* type = e.meta.find("type");
     if (!type || !type->is_string() || type->as_string() != "test") continue;
@@ -158,7 +161,7 @@ int cmd_test(const CommonOptions& opts, const std::string& suite) {
 int cmd_check(const CommonOptions& opts) {
   auto app = boot_or_report(opts);
   if (!app) return 1;
-  fmt::print("ok: {} entries in {}\n", app->entries().size(), app->paths().root.string());
+  fmt::print("ok: {} entries in {}\n", app->entries()->entries.size(), app->paths().root.string());
   return 0;
 }
 
@@ -271,17 +274,18 @@ int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
   // The address is always shown (whatever --log-level): with port 0 it is the only way to
   // learn the port picked.
   for (const auto& [id, url] : app->http().listening()) fmt::print(stderr, "wirt: http.service {} listening on {}\n", id, url);
-  core::log_info("running {} entries; stop with Ctrl-C", app->entries().size());
+  core::log_info("running {} entries; stop with Ctrl-C", app->entries()->entries.size());
   booted.store(true);
+  // Every applied change (a saved file under --watch, a Lua registry changeset) re-advertises
+  // what this node serves.
+  if (cluster) {
+    app->reloader().on_applied([&cluster, &app](const app::ReloadOutcome&) {
+      if (auto st = cluster->readvertise(*app); !st) print_error(st.error());
+    });
+  }
   std::unique_ptr<app::HotReload> reload;
   if (opts.watch) {
-    app::ReloadListener readvertise;
-    if (cluster) {
-      readvertise = [&cluster, &app](const app::ReloadOutcome&) {
-        if (auto st = cluster->readvertise(*app); !st) print_error(st.error());
-      };
-    }
-    auto r = app::start_hot_reload(*app, std::move(readvertise));
+    auto r = app::start_hot_reload(*app);
     if (!r) {
       print_error(r.error());
       app->stop_services();
@@ -292,6 +296,7 @@ int cmd_run(const CommonOptions& opts, const std::vector<std::string>& args) {
   int sig = stopped.get();
   core::log_info("signal {}: shutting down", sig);
   reload.reset();  // a reload in progress finishes first
+  app->reloader().on_applied(nullptr);  // a Lua change from here on must not touch the cluster
   cluster.reset();  // a final beat: peers fail calls held here at once instead of after 3 s
   app->stop_services();
   return 0;

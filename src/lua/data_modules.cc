@@ -75,7 +75,7 @@ const BuiltinModule* builtin_modules() {
   static const BuiltinModule kModules[] = {
       {"funcs", open_funcs}, {"time", open_time}, {"json", open_json}, {"ctx", open_ctx}, {"security", open_security},
       {"http", open_http}, {"http_client", open_http_client}, {"env", open_env}, {"fs", open_fs},
-      {"logger", open_logger},
+      {"logger", open_logger}, {"registry", open_registry},
       {"process", open_process_global}, {"channel", open_channel_global}, {"errors", open_errors_global},
       {nullptr, nullptr},
   };

@@ -23,6 +23,7 @@ int open_http_client(lua_State* L);
 int open_env(lua_State* L);
 int open_fs(lua_State* L);
 int open_logger(lua_State* L);
+int open_registry(lua_State* L);
 // Adds timer() and ticker() to the time table on top of the stack (time_timers.cc).
 void add_time_timers(lua_State* L);
 

@@ -27,6 +27,11 @@ class EnvRegistry;
 class FsRegistry;
 }  // namespace wirt::host
 
+namespace wirt::registry {
+class Store;
+class Writer;
+}  // namespace wirt::registry
+
 namespace wirt::lua {
 
 struct LuaUnit {
@@ -71,6 +76,16 @@ class LuaRuntime {
     env_ = env;
     fs_ = fs;
   }
+  // The app's entries for the `registry` module, and what applies its changesets (set at boot
+  // before any call, and on each reload generation's runtime; both outlive every runtime; null
+  // in tests without an app, and the writer while the app boots: the module's functions then
+  // report Internal errors).
+  void set_entry_store(const registry::Store* store, registry::Writer* writer) {
+    store_ = store;
+    writer_ = writer;
+  }
+  const registry::Store* entry_store() const { return store_; }
+  registry::Writer* entry_writer() const { return writer_; }
   const host::EnvRegistry* env_registry() const { return env_; }
   const host::FsRegistry* fs_registry() const { return fs_; }
   const sched::FunctionTable* functions() const { return functions_; }
@@ -95,6 +110,8 @@ class LuaRuntime {
   const sched::Policies* policies_ = nullptr;
   const host::EnvRegistry* env_ = nullptr;
   const host::FsRegistry* fs_ = nullptr;
+  const registry::Store* store_ = nullptr;
+  registry::Writer* writer_ = nullptr;
   std::map<std::string, std::unique_ptr<Pool>> pools_;
 };
 

@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "app/reload.h"
+#include "boot_app.h"
 #include "temp_app.h"
 
 using namespace wirt;
@@ -18,14 +19,7 @@ namespace {
 
 using wirt::testing::TempApp;
 
-// The app in `dir` on two worker threads, or null (the failure recorded).
-std::unique_ptr<app::App> boot(const TempApp& dir) {
-  app::BootOptions options;
-  options.threads = 2;
-  auto booted = app::App::boot(dir.dir(), options);
-  EXPECT_TRUE(booted.ok()) << booted.error().message();
-  return booted.ok() ? std::move(*booted) : nullptr;
-}
+const auto& boot = wirt::testing::boot_two_threads;
 
 std::string lua_returning(const std::string& name, const std::string& value) {
   return "  - {name: " + name + ", kind: function.lua, method: f, source: \"return {f=function() return " + value +

@@ -6,7 +6,7 @@ function M.main()
   assert(require("process") == process, "require('process') is the process global")
   assert(require("channel") == channel, "require('channel') is the channel global")
   assert(require("errors") == errors, "require('errors') is the errors global")
-  for _, name in ipairs({"time", "funcs", "json", "ctx", "security", "env", "fs", "logger"}) do
+  for _, name in ipairs({"time", "funcs", "json", "ctx", "security", "env", "fs", "logger", "registry"}) do
     local m = require(name)
     assert(m ~= nil, name .. " loads")
     assert(m == _G[name], name .. ": require and the global give the same table")
