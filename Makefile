@@ -8,7 +8,7 @@ WIRT := $(BUILD)/bin/wirt
 all: build
 
 deps:
-	@bash scripts/bootstrap
+	@WIRT_BUILD=$(BUILD) bash scripts/bootstrap
 
 $(BUILD)/build.ninja: CMakeLists.txt
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

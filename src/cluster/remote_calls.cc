@@ -208,15 +208,18 @@ core::Status RemoteCalls::serve_requests(const std::string& subject, const std::
   std::weak_ptr<RemoteCalls> weak = weak_from_this();
   auto shared = std::make_shared<RequestHandler>(std::move(handler));
   return node_->subscribe(subject, queue, [weak, shared](Message m) {
-    // Ack at once and hand over: the request runs on a fiber like any other. The ack is sent
-    // here, not from the fiber, so busy workers cannot delay it past the caller's no-ack
-    // bound and make a live node look absent.
+    // Hand over, then ack: the request runs on a fiber like any other. The ack is sent here,
+    // not from the fiber, so busy workers cannot delay it past the caller's no-ack bound and
+    // make a live node look absent; it is sent after the hand-over so that a worker starts the
+    // call while this thread writes the ack (the ack is off a quick call's round trip; a reply
+    // that overtakes its ack is accepted by the caller, docs/cluster.md §4).
     auto self = weak.lock();
     if (!self) return;
-    self->ack(m);
+    std::string reply = m.reply;
     self->scheduler_->spawn([self, shared, m = std::move(m)] {
       self->answer(m, (*shared)(m));
     });
+    self->ack(reply);
   }, out);
 }
 
@@ -227,13 +230,17 @@ void RemoteCalls::answer(const Message& m, const core::Result<core::Value>& r) {
   if (body) (void)node_->publish(m.reply, "", "reply", *body);
 }
 
-void RemoteCalls::ack(const Message& m) {
-  if (m.reply.empty()) return;
+void RemoteCalls::ack(const std::string& reply) {
+  if (reply.empty()) return;
   // The ack names the node that holds the call, so the caller fails it when this node is lost.
-  core::Value ack = core::Value::map();
-  ack.set("node", node_->config().node);
-  ack.set("inc", fmt::format("{:016x}", node_->incarnation()));
-  if (auto body = encode(ack)) (void)node_->publish(m.reply, "", "ack", *body);
+  // Its body never changes: encoded once.
+  std::call_once(ack_once_, [this] {
+    core::Value ack = core::Value::map();
+    ack.set("node", node_->config().node);
+    ack.set("inc", fmt::format("{:016x}", node_->incarnation()));
+    if (auto body = encode(ack)) ack_body_ = std::move(*body);
+  });
+  (void)node_->publish(reply, "", "ack", ack_body_);
 }
 
 core::Error refuse(const Message& m, core::Error e) {
@@ -294,6 +301,14 @@ void RemoteCalls::handle_response(Message m) {
       if (p->acked && (m.node != p->acked_node || m.inc != p->acked_inc)) {
         core::log_warn("cluster: ignored a reply for {} from node {} (node {} took it)", p->what, m.node, p->acked_node);
         return;
+      }
+      if (!p->acked) {
+        // The callee acks after handing the call over, so a quick reply may overtake its ack:
+        // the reply's own headers name the node that took the call (a remote spawn's PID must
+        // name it).
+        p->acked = true;
+        p->acked_node = m.node;
+        p->acked_inc = m.inc;
       }
       p->reply = std::move(m.data);
     } else {

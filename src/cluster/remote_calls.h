@@ -73,7 +73,7 @@ class RemoteCalls : public std::enable_shared_from_this<RemoteCalls> {
 
  private:
   RemoteCalls() = default;
-  void ack(const Message& m);
+  void ack(const std::string& reply);
   void answer(const Message& m, const core::Result<core::Value>& r);
   core::Result<core::Value> handle_call(const Message& m);
   void handle_response(Message m);
@@ -87,6 +87,8 @@ class RemoteCalls : public std::enable_shared_from_this<RemoteCalls> {
   const sched::FunctionTable* functions_ = nullptr;
   const sched::Policies* policies_ = nullptr;
   std::string inbox_;  // replies come to inbox_ + "." + call number
+  std::once_flag ack_once_;
+  std::string ack_body_;  // this node's ack (node, incarnation): the same for every request
   std::mutex serve_mu_;  // serialises serve(); held while subscribing (never inside mu_)
   std::unordered_map<std::string, Node::Subscription> call_subs_;  // served id → its subscription
   std::unordered_set<std::string> served_;  // the ids of call_subs_, read under mu_ by handle_call
