@@ -247,7 +247,7 @@ core::Result<Value> write_stream(HostCall& c, const core::Array& a) {
 
 // Reads of stdin (rep 0: the terminal's for a command, empty for a plain call) or of a host
 // stream. `skip` discards the bytes and returns their count (input-stream.skip).
-core::Result<Value> read_stream(HostCall& c, const core::Array& a, bool skip) {
+core::Result<Value> read_stream(HostCall& c, const core::Array& a, bool skip, bool blocking) {
   CallState& st = state(c);
   auto rep = static_cast<uint32_t>(a[0].as_int());
   size_t max = static_cast<size_t>(std::min<int64_t>(a[1].as_int(), int64_t{1} << 20));
@@ -256,6 +256,10 @@ core::Result<Value> read_stream(HostCall& c, const core::Array& a, bool skip) {
     auto it = st.inputs.find(rep);
     if (it == st.inputs.end()) return stream_closed();
     if (max == 0) return ok(skip ? Value(0) : Value(core::Bytes{}));
+    // wasi:io/streams `read`/`skip` never wait: "the list is empty when no bytes are available
+    // for reading at this time" (the guest subscribes and polls). A guest that read while it
+    // wrote to an echoing TCP peer waited forever here (Sockets.LargeTransferArrivesWhole).
+    if (!blocking && !it->second->ready()) return ok(skip ? Value(0) : Value(core::Bytes{}));
     auto r = it->second->read(max);
     if (!r) return std::move(r).error();
     if (r->closed) return stream_ended(st, it->second->failure());
@@ -273,10 +277,10 @@ core::Result<Value> read_stream(HostCall& c, const core::Array& a, bool skip) {
 // output-stream.splice(src: borrow<input-stream>, len: u64) -> result<u64, stream-error>: moves
 // up to `len` bytes from src to this stream (a read then a write: e.g. a proxy piping the
 // request body into the response body). A closed source or destination is stream-error.closed.
-core::Result<Value> splice_stream(HostCall& c, const core::Array& a) {
+core::Result<Value> splice_stream(HostCall& c, const core::Array& a, bool blocking) {
   core::Array read_args{a[1], Value(std::min<int64_t>(a[2].as_int(), int64_t{1} << 16))};
   if (read_args[1].as_int() == 0) return ok(Value(0));
-  WIRT_TRY_LET(got, read_stream(c, read_args, false));
+  WIRT_TRY_LET(got, read_stream(c, read_args, false, blocking));
   const Value* data = got.find("ok");
   if (!data) return got;
   size_t n = bytes_of(*data).size();
@@ -293,8 +297,10 @@ core::Result<Value> write_zeroes(HostCall& c, const core::Array& a) {
 
 void define_io(component::HostImports& imports) {
   const std::string streams = std::string(kIo) + "streams" + kV;
-  add(imports, streams, "[method]output-stream.splice", splice_stream);
-  add(imports, streams, "[method]output-stream.blocking-splice", splice_stream);
+  add(imports, streams, "[method]output-stream.splice",
+      [](HostCall& c, const core::Array& a) { return splice_stream(c, a, false); });
+  add(imports, streams, "[method]output-stream.blocking-splice",
+      [](HostCall& c, const core::Array& a) { return splice_stream(c, a, true); });
   add(imports, streams, "[method]output-stream.write-zeroes", write_zeroes);
   add(imports, streams, "[method]output-stream.blocking-write-zeroes-and-flush", write_zeroes);
   add(imports, streams, "[method]output-stream.check-write", [](HostCall& c, const core::Array& a) -> core::Result<Value> {
@@ -316,12 +322,13 @@ void define_io(component::HostImports& imports) {
     return new_pollable(state(c), 0);
   });
   add(imports, streams, "[method]input-stream.read",
-      [](HostCall& c, const core::Array& a) { return read_stream(c, a, false); });
+      [](HostCall& c, const core::Array& a) { return read_stream(c, a, false, false); });
   add(imports, streams, "[method]input-stream.blocking-read",
-      [](HostCall& c, const core::Array& a) { return read_stream(c, a, false); });
-  add(imports, streams, "[method]input-stream.skip", [](HostCall& c, const core::Array& a) { return read_stream(c, a, true); });
+      [](HostCall& c, const core::Array& a) { return read_stream(c, a, false, true); });
+  add(imports, streams, "[method]input-stream.skip",
+      [](HostCall& c, const core::Array& a) { return read_stream(c, a, true, false); });
   add(imports, streams, "[method]input-stream.blocking-skip",
-      [](HostCall& c, const core::Array& a) { return read_stream(c, a, true); });
+      [](HostCall& c, const core::Array& a) { return read_stream(c, a, true, true); });
   add(imports, streams, "[method]input-stream.subscribe", [](HostCall& c, const core::Array& a) -> core::Result<Value> {
     CallState& st = state(c);
     auto rep = static_cast<uint32_t>(a[0].as_int());

@@ -16,6 +16,7 @@
 #include "wasm/frontend.h"
 #include "wasm/rt_memory.h"
 #include "wasm/tier1_tcc.h"
+#include "wasm/module_summary.h"
 #include "wasm/tier2_cache.h"
 
 namespace wirt::wasm {
@@ -186,8 +187,26 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   // is never needed (a warm start of a large module then costs a parse and a load, not the C
   // writer).
   bool c_first = !want_tier2 && !tier1_cached(tier1_key(key));
-  auto tr = translate(binary, options.name, /*write_c=*/c_first, sha256);
-  if (!tr) return std::move(tr).error();
+  // When an object is cached, so is (usually) the summary of the validated binary: the module
+  // then boots without parsing it again (module_summary.h). Without one, translate() validates
+  // and its result is summarised for the next boot.
+  std::optional<ModuleSummary> summary;
+  if (!c_first) summary = load_summary(key);
+  core::Result<Translation> tr = Translation{};
+  if (summary) {
+    tr->binary.assign(binary.begin(), binary.end());
+    tr->sha256 = sha256;
+    tr->exports = std::move(summary->exports);
+    tr->imports = std::move(summary->imports);
+    tr->code_may_write_memory = summary->code_may_write_memory;
+    tr->has_start = summary->has_start;
+  } else {
+    tr = translate(binary, options.name, /*write_c=*/c_first, sha256);
+    if (!tr) return std::move(tr).error();
+    // Only where an object will be cached: tier 2, or tier 1 of a big module.
+    if (want_tier2 || tr->c_source.size() > kTier1CacheMinBytes)
+      store_summary(key, ModuleSummary{tr->exports, tr->imports, tr->code_may_write_memory, tr->has_start});
+  }
   std::shared_ptr<Module> m(new Module);
   m->name_ = options.name;
   m->binary_ = std::move(tr->binary);

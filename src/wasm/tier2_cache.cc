@@ -430,19 +430,28 @@ bool seal_cache_file(const std::string& path, std::string_view magic, std::strin
   return bool(f);
 }
 
-bool verify_cache_file(const std::string& path, std::string_view magic, std::string_view key,
-                       std::string* why) {
+bool read_cache_file(const std::string& path, std::string_view magic, std::string_view key, std::string* payload,
+                     std::string* why) {
   why->clear();
   std::string bytes;
   if (!read_file(path, &bytes)) return false;
   if (bytes.size() < kTrailer) return *why = "truncated", false;
   std::string_view all(bytes);
   std::string_view trailer = all.substr(all.size() - kTrailer);
-  std::string_view payload = all.substr(0, all.size() - kTrailer);
+  std::string_view body = all.substr(0, all.size() - kTrailer);
   if (trailer.substr(0, 8) != magic) return *why = "no wirt trailer", false;
   if (trailer.substr(8, 64) != key) return *why = "built for another key", false;
-  if (trailer.substr(72, 64) != core::sha256_hex(payload)) return *why = "checksum mismatch", false;
+  if (trailer.substr(72, 64) != core::sha256_hex(body)) return *why = "checksum mismatch", false;
+  if (payload) {
+    bytes.resize(bytes.size() - kTrailer);
+    *payload = std::move(bytes);
+  }
   return true;
+}
+
+bool verify_cache_file(const std::string& path, std::string_view magic, std::string_view key,
+                       std::string* why) {
+  return read_cache_file(path, magic, key, nullptr, why);
 }
 
 }  // namespace wirt::wasm

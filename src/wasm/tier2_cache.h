@@ -63,5 +63,8 @@ void cancel_tier2_builds();
 bool seal_cache_file(const std::string& path, std::string_view magic, std::string_view key);
 bool verify_cache_file(const std::string& path, std::string_view magic, std::string_view key,
                        std::string* why);
+// verify_cache_file that also hands back the bytes before the trailer (`payload` may be null).
+bool read_cache_file(const std::string& path, std::string_view magic, std::string_view key, std::string* payload,
+                     std::string* why);
 
 }  // namespace wirt::wasm
