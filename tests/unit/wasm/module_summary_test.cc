@@ -93,17 +93,8 @@ TEST(ModuleSummary, MalformedTextIsNotUsed) {
 
 class ModuleSummaryCache : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(WIRT_BINARY_DIR) / ("wasm-cache-summary-test-" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    setenv("WIRT_CACHE_DIR", dir_.c_str(), 1);
-  }
-  void TearDown() override {
-    unsetenv("WIRT_CACHE_DIR");
-    fs::remove_all(dir_);
-  }
-  fs::path dir_;
+  testing::ScratchCache cache_{"summary-test"};
+  const fs::path& dir_ = cache_.dir();
 };
 
 TEST_F(ModuleSummaryCache, StoredUnderItsKeyAndRejectedWhenAlteredOrForeign) {

@@ -4,11 +4,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "wasm/instance.h"
 #include "wasm/module.h"
@@ -33,6 +35,32 @@ inline CompileOptions tier2_only() {
   o.name = "test";
   return o;
 }
+
+// An empty cache folder of its own for one test ($WIRT_CACHE_DIR points at it; the previous
+// value is restored and the folder removed afterwards). Per process: CTest runs tests in
+// parallel processes.
+class ScratchCache {
+ public:
+  explicit ScratchCache(const std::string& tag)
+      : dir_(std::filesystem::path(WIRT_BINARY_DIR) / ("wasm-cache-" + tag + "-" + std::to_string(getpid()))) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    if (const char* old = std::getenv("WIRT_CACHE_DIR")) old_ = old;
+    setenv("WIRT_CACHE_DIR", dir_.c_str(), 1);
+  }
+  ~ScratchCache() {
+    if (old_.empty()) unsetenv("WIRT_CACHE_DIR");
+    else setenv("WIRT_CACHE_DIR", old_.c_str(), 1);
+    std::filesystem::remove_all(dir_);
+  }
+  ScratchCache(const ScratchCache&) = delete;
+  ScratchCache& operator=(const ScratchCache&) = delete;
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::string old_;
+};
 
 inline std::shared_ptr<Module> compile_or_die(std::string_view wat,
                                               const CompileOptions& o = tier1_only()) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 #include <fstream>
 
 #include <unistd.h>
@@ -31,15 +32,10 @@ std::string big_wat(int salt) {
 class Tier1CacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(WIRT_BINARY_DIR) / ("wasm-cache-tier1-test-" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    setenv("WIRT_CACHE_DIR", dir_.c_str(), 1);
+    cache_.emplace("tier1-test");
+    dir_ = cache_->dir();
   }
-  void TearDown() override {
-    unsetenv("WIRT_CACHE_DIR");
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { cache_.reset(); }
   static uint64_t call_f(const std::shared_ptr<Module>& m, uint64_t x) {
     auto inst = Instance::create(m, Linker(), {});
     EXPECT_TRUE(inst.ok());
@@ -53,6 +49,7 @@ class Tier1CacheTest : public ::testing::Test {
       if (e.path().string().size() > 5 && e.path().string().ends_with(".t1.o")) n++;
     return n;
   }
+  std::optional<testing::ScratchCache> cache_;
   fs::path dir_;
 };
 

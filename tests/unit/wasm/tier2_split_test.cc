@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 
 #include <unistd.h>
 
@@ -56,17 +57,15 @@ class Tier2SplitTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!system_compiler().available) GTEST_SKIP() << "no C compiler: tier 2 not tested";
-    dir_ = fs::path(WIRT_BINARY_DIR) / ("wasm-cache-split-test-" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    setenv("WIRT_CACHE_DIR", dir_.c_str(), 1);
+    cache_.emplace("split-test");
+    dir_ = cache_->dir();
     setenv("WIRT_TIER2_UNIT_KB", "1", 1);
   }
   void TearDown() override {
     unsetenv("WIRT_TIER2_UNIT_KB");
-    unsetenv("WIRT_CACHE_DIR");
-    fs::remove_all(dir_);
+    cache_.reset();
   }
+  std::optional<testing::ScratchCache> cache_;
   fs::path dir_;
 };
 

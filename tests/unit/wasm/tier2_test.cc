@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
@@ -21,20 +22,11 @@ class Tier2Test : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!system_compiler().available) GTEST_SKIP() << "no C compiler: tier 2 not tested";
-    // Per process: CTest runs these tests in parallel processes.
-    dir_ = fs::path(WIRT_BINARY_DIR) / ("wasm-cache-tier2-test-" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    old_ = std::getenv("WIRT_CACHE_DIR") ? std::getenv("WIRT_CACHE_DIR") : "";
-    setenv("WIRT_CACHE_DIR", dir_.c_str(), 1);
+    cache_.emplace("tier2-test");
+    dir_ = cache_->dir();
   }
-  void TearDown() override {
-    if (old_.empty())
-      unsetenv("WIRT_CACHE_DIR");
-    else
-      setenv("WIRT_CACHE_DIR", old_.c_str(), 1);
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { cache_.reset(); }
+  std::optional<testing::ScratchCache> cache_;
   // A distinct module per test so that nothing is cached in advance.
   std::string wat(int n) {
     return "(module (func (export \"f\") (param i32) (result i32) local.get 0 i32.const " +
@@ -48,7 +40,6 @@ class Tier2Test : public ::testing::Test {
     return r[0];
   }
   fs::path dir_;
-  std::string old_;
 };
 
 TEST_F(Tier2Test, CompileThenCacheHit) {
