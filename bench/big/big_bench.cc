@@ -48,6 +48,10 @@ double boot(std::span<const uint8_t> bin, bool tier1, bool tier2) {
   auto m = wasm::Module::compile_binary(bin, o);
   double ms = ms_since(t0);
   if (!m) die(m.error().message());
+  // Where the time went (a comment line: not a row).
+  const auto& t = (*m)->timings();
+  std::printf("# steps: translate %.0f ms, tier 1 %.0f ms, tier-2 load %.0f ms\n", t.translate_ms, t.tier1_ms,
+              t.tier2_load_ms);
   if (tier2 && !tier1 && (*m)->tier() != 2) die("tier 2 did not build: " + (*m)->tier2_error());
   return ms;
 }

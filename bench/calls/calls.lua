@@ -17,6 +17,7 @@ local function latency(n)
   return {
     plain_lua_call_ns = plain,
     wasm_add_mem_ns = per_call(n, function(i) sum = sum + funcs.call("bench:add_mem", i, 1) end),
+    wasm_add_store_ns = per_call(n, function(i) sum = sum + funcs.call("bench:add_store", i, 1) end),
     lua_funcs_call_ns = per_call(n, function(i) sum = sum + funcs.call("bench:lua_add", i, 1) end),
     component_compute_ns = per_call(n // 10, function(i) sum = sum + funcs.call("bench:compute", i, 7) end),
     sum = sum,

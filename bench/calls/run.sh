@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Call-path benchmarks (issue 11): Lua → WASM add with a 1-page memory on fresh state, Lua → Lua
+# Call-path benchmarks (issue 11): Lua → WASM add with a 1-page memory on fresh state (code that
+# writes nothing, and code that stores to memory so every call needs a reset), Lua → Lua
 # funcs.call, Lua → Rust component compute, and 1,000 / 10,000 concurrent sleep-ms(50) component
 # calls (pool max_size 10000). Latencies are ratios against a plain Lua function call measured
 # in the same run. Prints `ROW <name> <value> <unit> <ratio-or->` lines (picked up by the
@@ -37,6 +38,7 @@ import json, sys
 r = json.loads(sys.argv[1])
 plain = r["plain_lua_call_ns"]
 rows = [("lua_wasm_add_1page_fresh", "wasm_add_mem_ns", "Lua → WASM add(s32,s32), 1-page memory, fresh state"),
+        ("lua_wasm_add_store_fresh", "wasm_add_store_ns", "Lua → WASM add that stores to its memory (a reset per call)"),
         ("lua_lua_funcs_call", "lua_funcs_call_ns", "Lua → Lua funcs.call"),
         ("lua_rust_component_compute", "component_compute_ns", "Lua → Rust component compute(u32,u32)")]
 print("| call | ns per call | × plain Lua call |")

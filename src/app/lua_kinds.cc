@@ -58,7 +58,10 @@ core::Status LuaKinds::add(const registry::Entry& entry) {
   WIRT_TRY(runtime_->add(std::move(unit)));
   std::string id = entry.id.str();
   lua::LuaRuntime* rt = runtime_;
-  auto run = [rt, id](const sched::CallContext& ctx, const core::Array& args) { return rt->call(id, ctx, args); };
+  lua::LuaRuntime::Pool* unit_pool = rt->function(id);  // the runtime owns it as long as `rt` lives
+  auto run = [rt, unit_pool](const sched::CallContext& ctx, const core::Array& args) {
+    return rt->call(*unit_pool, ctx, args);
+  };
   if (entry.kind == "function.lua") functions_->add(id, run);
   if (entry.kind == "process.lua") processes_->add_factory(id, run);
   return {};

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/spin_lock.h"
 #include "host/idle_reaper.h"
 #include "host/wasm_config.h"
 #include "sched/semaphore.h"
@@ -173,7 +174,7 @@ class InstancePool {
   PoolPlan plan_;
   Factory factory_;
   sched::FiberSemaphore permits_;
-  std::mutex mu_;
+  core::SpinLock mu_;  // guards the lists and counters below: a few instructions each time
   std::vector<std::unique_ptr<Inst>> idle_;   // used before: reset on acquire
   std::vector<std::unique_ptr<Inst>> fresh_;  // never called: no reset needed
   size_t leased_ = 0;                         // guarded by mu_

@@ -131,6 +131,8 @@ core::Result<std::shared_ptr<WasmFunction>> WasmFunction::load(const registry::E
     if (settings.on_compiled) settings.on_compiled(fn->id_, *fn->module_);
   }
   fn->config_ = std::move(config);
+  fn->needs_guest_env_ = !fn->module_->imports().empty() || !fn->config_.wasi.mounts.empty() ||
+                         !fn->config_.wasi.env.empty();
   WIRT_TRY(fn->check_method());
   // Core modules get wasi_snapshot_preview1 (reference-wasm-runtime §7.4); any other import
   // stays unresolved and traps, naming itself, if called.
@@ -178,6 +180,13 @@ core::Result<core::Value> WasmFunction::call(const sched::CallContext& ctx, cons
   // A process's terminate interrupts its guest code (sched/stop_signal.h).
   const sched::StopSignal* stop = sched::this_fiber::stop_signal();
   inst.set_call_stop(stop ? stop->flag() : nullptr);
+  if (!needs_guest_env_) {
+    // Nothing in the module can reach the WASI host (no imports) and nothing is configured
+    // that a call must resolve or authorize: no per-call environment to build.
+    auto r = sig_ ? call_typed(inst, args) : call_untyped(inst, args);
+    inst.set_call_stop(nullptr);
+    return finish_guest_call(std::move(r), config_.method);
+  }
   wasi::GuestEnv env;
   WIRT_TRY(prepare_guest_env(env, id_, ns_, config_, env_, ctx));
   inst.user_data = &env;

@@ -91,6 +91,8 @@ class WasmFunction {
   const component::FuncSig* sig_ = nullptr;
   int realloc_index_ = -1;  // the guest allocator export (see check_signature)
   bool realloc_4_ = true;   // cabi_realloc-style (4 params) or alloc(size)
+  // False for a module with no imports and no wasi mounts/env: calls build no wasi::GuestEnv.
+  bool needs_guest_env_ = true;
   std::unique_ptr<InstancePool<wasm::Instance>> pool_;
 };
 

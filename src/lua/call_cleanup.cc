@@ -11,6 +11,7 @@ constexpr const char* kCleanupKey = "wirt.call_cleanup";
 
 void register_call_cleanup(lua_State* L, int idx, lua_CFunction cleanup) {
   idx = lua_absindex(L, idx);
+  state_env(L)->call_cleanups = true;
   if (lua_getfield(L, LUA_REGISTRYINDEX, kCleanupKey) != LUA_TTABLE) {
     lua_pop(L, 1);
     lua_newtable(L);
@@ -24,6 +25,9 @@ void register_call_cleanup(lua_State* L, int idx, lua_CFunction cleanup) {
 }
 
 void run_call_cleanups(lua_State* L) {
+  StateEnv* env = state_env(L);
+  if (!env->call_cleanups) return;
+  env->call_cleanups = false;
   if (lua_getfield(L, LUA_REGISTRYINDEX, kCleanupKey) != LUA_TTABLE) {
     lua_pop(L, 1);
     return;

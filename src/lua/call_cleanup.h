@@ -5,7 +5,9 @@
 // garbage collector would keep descriptors and tickers alive for an unbounded time.
 //
 // Objects register themselves with a cleanup function; LuaRuntime::call runs them all when the
-// call returns. Single-threaded: a state is used by one call at a time.
+// call returns. The state must have a StateEnv (lua.h; every runtime state has): it flags that
+// there is something to run, so a call that registered nothing ends without a registry
+// lookup. Single-threaded: a state is used by one call at a time.
 #pragma once
 
 #include <atomic>

@@ -17,6 +17,26 @@ namespace wirt::lua {
 
 // Converts the Lua value at idx; `path` names it in errors ("arg 1"). Never raises a Lua error.
 core::Result<core::Value> to_value(lua_State* L, int idx, const std::string& path);
+// The common case of to_value without a Result: a nil, boolean, number or string at idx goes
+// into *out and true is returned; anything else returns false and leaves *out alone (call
+// to_value for it). Inline: arguments and results of most calls are scalars.
+inline bool to_scalar(lua_State* L, int idx, core::Value* out) {
+  switch (lua_type(L, idx)) {
+    case LUA_TNIL: *out = core::Value(); return true;
+    case LUA_TBOOLEAN: *out = core::Value(static_cast<bool>(lua_toboolean(L, idx))); return true;
+    case LUA_TNUMBER:
+      *out = lua_isinteger(L, idx) ? core::Value(static_cast<int64_t>(lua_tointeger(L, idx)))
+                                   : core::Value(static_cast<double>(lua_tonumber(L, idx)));
+      return true;
+    case LUA_TSTRING: {
+      size_t len;
+      const char* s = lua_tolstring(L, idx, &len);
+      *out = core::Value(std::string(s, len));
+      return true;
+    }
+    default: return false;
+  }
+}
 // Pushes v onto the stack (uses at most a few stack slots per nesting level).
 void push_value(lua_State* L, const core::Value& v);
 

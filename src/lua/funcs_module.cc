@@ -131,12 +131,14 @@ int invoke(lua_State* L, int first, const Executor* ex, bool async) {
   std::string id = target;
   int top = lua_gettop(L);
   core::Array args;
-  args.reserve(static_cast<size_t>(std::max(0, top - first)));
+  args.resize(static_cast<size_t>(std::max(0, top - first)));
   std::string scratch;
   for (int i = first + 1; i <= top; ++i) {
+    core::Value& arg = args[size_t(i - first - 1)];
+    if (to_scalar(L, i, &arg)) continue;
     auto v = to_value(L, i, argument_label(i - first, scratch));
     if (!v) return push_nil_error(L, std::move(v).error());
-    args.push_back(std::move(*v));
+    arg = std::move(*v);
   }
   LuaRuntime* rt = state_env(L)->runtime;
   // Authorization happens at the caller (reference-platform §5): funcs.call on the target.

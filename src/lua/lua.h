@@ -27,6 +27,12 @@ struct StateEnv {
   LuaRuntime* runtime = nullptr;
   const LuaUnit* unit = nullptr;
   const void* call = nullptr;  // const sched::CallContext*; set for the duration of a call
+  // What the end of a call must undo, flagged where it is set up so that the common call —
+  // which set up nothing — ends without looking anything up in the Lua registry (a string
+  // lookup each: issue 11 "a lean call path").
+  bool call_cleanups = false;  // register_call_cleanup ran (lua/call_cleanup.h)
+  bool call_process = false;   // the call took a pid (process_module.cc self_pid)
+  int method_ref = LUA_NOREF;  // registry ref of the unit's method in a function state
 };
 
 inline StateEnv* state_env(lua_State* L) { return *static_cast<StateEnv**>(lua_getextraspace(L)); }

@@ -53,6 +53,7 @@ std::string self_pid(lua_State* L) {
   }
   lua_pushstring(L, pid.c_str());
   lua_setfield(L, LUA_REGISTRYINDEX, kPidKey);
+  state_env(L)->call_process = true;
   return pid;
 }
 
@@ -324,6 +325,9 @@ void open_process(lua_State* L) {
 }
 
 void end_call_process(lua_State* L, sched::ProcessTable* processes) {
+  StateEnv* env = state_env(L);
+  if (!env->call_process) return;
+  env->call_process = false;
   lua_getfield(L, LUA_REGISTRYINDEX, process_detail::kPidKey);
   if (lua_isstring(L, -1) && processes) processes->drop(lua_tostring(L, -1));
   lua_pop(L, 1);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/log.h"
+#include "core/spin_lock.h"
 #include "lua/call_cleanup.h"
 #include "lua/channel_module.h"
 #include "lua/convert.h"
@@ -137,7 +138,7 @@ struct LuaRuntime::Pool {
   LuaUnit unit;
   std::vector<std::string> all_modules;  // own + transitive imports' modules
   std::string bytecode;                  // the unit's chunk, compiled once at add()
-  std::mutex mu;
+  core::SpinLock mu;  // guards `idle`: a push or a pop per call
   std::vector<lua_State*> idle;
   int method_ref = LUA_NOREF;
 };
@@ -313,7 +314,7 @@ core::Result<lua_State*> LuaRuntime::acquire(Pool& pool, const sched::CallContex
     return core::invalid(fmt::format("{}: the chunk must return a table of functions or a function, got {}",
                                      pool.unit.id, type));
   }
-  lua_setfield(s, LUA_REGISTRYINDEX, "wirt.method");
+  state_env(s)->method_ref = luaL_ref(s, LUA_REGISTRYINDEX);  // rawgeti per call, no string lookup
   return s;
 }
 
@@ -340,18 +341,28 @@ core::Status LuaRuntime::verify(const std::string& id) {
 }
 
 core::Result<core::Value> LuaRuntime::call(const std::string& id, const sched::CallContext& ctx, const core::Array& args) {
+  Pool* pool = function(id);
+  if (!pool) return core::not_found("no Lua function " + id);
+  return call(*pool, ctx, args);
+}
+
+LuaRuntime::Pool* LuaRuntime::function(const std::string& id) const {
   auto it = pools_.find(id);
-  if (it == pools_.end()) return core::not_found("no Lua function " + id);
-  Pool& pool = *it->second;
+  return it == pools_.end() ? nullptr : it->second.get();
+}
+
+core::Result<core::Value> LuaRuntime::call(Pool& pool, const sched::CallContext& ctx, const core::Array& args) {
   auto acquired = acquire(pool, &ctx);
   if (!acquired) return std::move(acquired).error();
   lua_State* L = *acquired;
   state_env(L)->call = &ctx;
-  if (!lua_checkstack(L, static_cast<int>(args.size()) + 4)) {
+  // An idle state's stack is empty with LUA_MINSTACK (20) free slots: only long argument
+  // lists need to grow it.
+  if (args.size() + 4 > LUA_MINSTACK && !lua_checkstack(L, static_cast<int>(args.size()) + 4)) {
     release(pool, L, false);
     return core::invalid(fmt::format("too many arguments ({})", args.size()));
   }
-  lua_getfield(L, LUA_REGISTRYINDEX, "wirt.method");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, state_env(L)->method_ref);
   for (const auto& a : args) push_value(L, a);
   int st = lua_pcall(L, static_cast<int>(args.size()), 2, 0);
   // Files and timers the call opened end with it (fs/spec.md, time/spec.md); they may still
@@ -374,6 +385,11 @@ core::Result<core::Value> LuaRuntime::call(const std::string& id, const sched::C
     core::Error e = error_from_lua(L, -1);
     release(pool, L, true);
     return e;
+  }
+  core::Value result;
+  if (to_scalar(L, -2, &result)) {
+    release(pool, L, true);
+    return result;
   }
   auto v = to_value(L, -2, "result");
   release(pool, L, true);

@@ -60,8 +60,13 @@ class LuaRuntime {
   core::Status link();
   // Loads one state of a function unit and checks that `method` is a function (boot-time check).
   core::Status verify(const std::string& id);
-  // Calls function unit `id` on the current fiber.
+  // A unit's states and chunk. Opaque outside the runtime; lives as long as the runtime.
+  struct Pool;
+  // The unit `id`, resolved once (at registration) so calls skip the lookup; nullptr if absent.
+  Pool* function(const std::string& id) const;
+  // Calls function unit `id` (or the resolved `pool`) on the current fiber.
   core::Result<core::Value> call(const std::string& id, const sched::CallContext& ctx, const core::Array& args);
+  core::Result<core::Value> call(Pool& pool, const sched::CallContext& ctx, const core::Array& args);
 
   sched::Scheduler* scheduler() const { return scheduler_; }
   // Processes spawned from Lua run here (set once at boot; may be null in tests).
@@ -97,7 +102,6 @@ class LuaRuntime {
   static const std::vector<std::string>& known_modules();
 
  private:
-  struct Pool;
   // An idle state, or a new one with its chunk run (bounded by kChunkLoadLimit and `caller`'s
   // deadline; caller may be null at boot).
   core::Result<lua_State*> acquire(Pool& pool, const sched::CallContext* caller);

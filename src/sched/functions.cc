@@ -6,8 +6,11 @@ namespace wirt::sched {
 
 core::Result<core::Value> FunctionTable::call(const CallContext& caller, const std::string& id,
                                               const core::Array& args) const {
-  // The chain's generation, or the current one for a root call (see functions.h).
-  std::shared_ptr<const FunctionSet> set = caller.generation ? caller.generation : snapshot();
+  // The chain's generation, or the current one for a root call (see functions.h). A nested
+  // call borrows the caller's pin instead of copying it (two atomic counts per call).
+  std::shared_ptr<const FunctionSet> root;
+  if (!caller.generation) root = snapshot();
+  const FunctionSet* set = root ? root.get() : caller.generation.get();
   auto it = set->handlers.find(id);
   if (it == set->handlers.end() && !fallback_) return core::not_found(fmt::format("no handler registered for target: {}", id));
   if (caller.depth >= kMaxCallDepth) {
@@ -16,11 +19,12 @@ core::Result<core::Value> FunctionTable::call(const CallContext& caller, const s
   if (caller.deadline && CallContext::Clock::now() >= *caller.deadline) {
     return core::timeout(fmt::format("deadline exceeded before calling {}", id));
   }
-  CallContext callee = caller.fork(id);
-  callee.generation = set;
+  CallContext callee = caller.fork(id);  // inherits the caller's generation
+  if (root) callee.generation = std::move(root);
   if (it == set->handlers.end()) return fallback_(callee, id, args);
-  std::shared_ptr<const FunctionHandler> handler = it->second;  // outlives a publish mid-call
-  return (*handler)(callee, args);
+  // callee.generation owns the set, which owns the handler, until the call returns: a publish
+  // mid-call cannot free it.
+  return (*it->second)(callee, args);
 }
 
 std::vector<std::string> FunctionTable::ids() const {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/spin_lock.h"
 #include "sched/scheduler.h"
 
 namespace wirt::sched {
@@ -63,7 +64,7 @@ class FiberSemaphore {
     Waker waker;
     std::shared_ptr<int> token;
   };
-  mutable std::mutex mu_;
+  mutable core::SpinLock mu_;  // held for a few instructions (never while suspended)
   size_t permits_;
   std::deque<Entry> waiters_;
 };

@@ -270,6 +270,7 @@ core::Result<Translation> translate(std::span<const uint8_t> binary, std::string
   out.sha256 = known_sha256.empty() ? core::sha256_hex(binary) : std::string(known_sha256);
   collect_interface(*module, &out);
   out.code_may_write_memory = code_may_write_memory(*module);
+  out.code_may_write_other_state = code_may_write_other_state(*module);
   out.has_start = !module->starts.empty();
   // wasm2c names an import after (module, name) only: the same pair imported with two
   // different types cannot be expressed in C (the C writer aborts the process).

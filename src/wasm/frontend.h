@@ -31,6 +31,7 @@ struct Translation {
   std::vector<std::string> import_modules;  // distinct module names, wasm2c's order (sorted)
   bool has_memory = false;               // memory index 0 exists (defined or imported)
   bool code_may_write_memory = true;     // see wasm/memory_writes.h
+  bool code_may_write_other_state = true;  // see wasm/memory_writes.h
   bool has_start = true;                 // declares a start function
   std::string c_header, c_source;        // wasm2c output
 };

@@ -256,6 +256,15 @@ core::Status Instance::reset(int64_t deadline_ns) {
   instantiate_deadline_ns_ = deadline_ns;
   // Tier 2 is final: only an instance still on tier 1 asks the module (a lock) for newer code.
   std::shared_ptr<const Code> latest = code_->tier == 2 ? code_ : module_->code();
+  // A call into code that can write no guest state (wasm/memory_writes.h), with nothing of the
+  // instance handed to the embedder or another instance, left it exactly as instantiation
+  // made it — a trapped call too (a trap unwinds only the host stack) — so there is nothing to
+  // reset. Interrupted instances (dead_) are never reused as they are.
+  if (instantiated_ && !dead_ && latest == code_ && !module_->code_may_write_memory() &&
+      !module_->code_may_write_other_state() && !memory_handed_out_ && !memory_shared_ && !exports_shared_) {
+    instantiate_deadline_ns_ = 0;
+    return core::ok_status();
+  }
   {
     policy_.recycle = &parked_;  // freed memories are parked for the re-instantiation
     rt::ScopedMemoryPolicy scope(&policy_);
@@ -475,6 +484,7 @@ void* Instance::export_object(std::string_view name, ExternKind kind) {
   const auto& d = code_->desc->exports[idx];
   if (d.kind != uint32_t(kind) || !d.get) return nullptr;
   if (kind == ExternKind::Memory) memory_shared_ = true;
+  exports_shared_ = true;  // a table or global may be written through it as well
   return d.get(inst_);
 }
 

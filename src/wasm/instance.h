@@ -180,6 +180,7 @@ class Instance {
   // for good). Either makes reset() clear the memory even when the code cannot write it.
   bool memory_handed_out_ = false;
   bool memory_shared_ = false;
+  bool exports_shared_ = false;  // any export_object() handed out (never reset: stays shared)
 };
 
 }  // namespace wirt::wasm

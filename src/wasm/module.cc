@@ -199,13 +199,15 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
     tr->exports = std::move(summary->exports);
     tr->imports = std::move(summary->imports);
     tr->code_may_write_memory = summary->code_may_write_memory;
+    tr->code_may_write_other_state = summary->code_may_write_other_state;
     tr->has_start = summary->has_start;
   } else {
     tr = translate(binary, options.name, /*write_c=*/c_first, sha256);
     if (!tr) return std::move(tr).error();
     // Only where an object will be cached: tier 2, or tier 1 of a big module.
     if (want_tier2 || tr->c_source.size() > kTier1CacheMinBytes)
-      store_summary(key, ModuleSummary{tr->exports, tr->imports, tr->code_may_write_memory, tr->has_start});
+      store_summary(key, ModuleSummary{tr->exports, tr->imports, tr->code_may_write_memory, tr->code_may_write_other_state,
+                                        tr->has_start});
   }
   std::shared_ptr<Module> m(new Module);
   m->name_ = options.name;
@@ -214,6 +216,7 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   m->exports_ = tr->exports;
   m->imports_ = tr->imports;
   m->code_may_write_memory_ = tr->code_may_write_memory;
+  m->code_may_write_other_state_ = tr->code_may_write_other_state;
   m->has_start_ = tr->has_start;
   for (size_t i = 0; i < m->exports_.size(); i++) m->export_index_[m->exports_[i].name] = int(i);
   m->guard_pages_ = guard;

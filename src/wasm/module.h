@@ -50,6 +50,8 @@ class Module {
   bool guard_pages() const { return guard_pages_; }
   // Whether code or imports can write its memories after instantiation (wasm/memory_writes.h).
   bool code_may_write_memory() const { return code_may_write_memory_; }
+  // Whether code can change globals, tables, segments or the memory size (wasm/memory_writes.h).
+  bool code_may_write_other_state() const { return code_may_write_other_state_; }
   // Whether it declares a start function (the only unbounded part of instantiation).
   bool has_start() const { return has_start_; }
   // Waits for the background tier-2 build; true when tier 2 is active.
@@ -75,6 +77,7 @@ class Module {
   std::unordered_map<std::string, int> export_index_;
   bool guard_pages_ = true;
   bool code_may_write_memory_ = true;
+  bool code_may_write_other_state_ = true;
   bool has_start_ = true;
   std::shared_ptr<const Code> tier1_;
   std::shared_ptr<Tier2Slot> tier2_;

@@ -16,7 +16,7 @@ namespace wirt::wasm {
 namespace {
 
 constexpr std::string_view kSummaryMagic = "WIRTS001";
-constexpr int64_t kSummaryFormat = 1;
+constexpr int64_t kSummaryFormat = 2;  // 2: code_may_write_other_state
 
 std::string summary_path(std::string_view key) { return fmt::format("{}/{}.summary", cache_dir(), key); }
 
@@ -101,6 +101,7 @@ std::string encode_summary(const ModuleSummary& s) {
   doc.set("exports", std::move(exports));
   doc.set("imports", std::move(imports));
   doc.set("code_may_write_memory", core::Value(s.code_may_write_memory));
+  doc.set("code_may_write_other_state", core::Value(s.code_may_write_other_state));
   doc.set("has_start", core::Value(s.has_start));
   return core::to_json(doc);
 }
@@ -112,9 +113,10 @@ std::optional<ModuleSummary> decode_summary(std::string_view text) {
   const core::Value* exports = doc->find("exports");
   const core::Value* imports = doc->find("imports");
   const core::Value* writes = doc->find("code_may_write_memory");
+  const core::Value* other = doc->find("code_may_write_other_state");
   const core::Value* start = doc->find("has_start");
   if (!format || !format->is_int() || format->as_int() != kSummaryFormat || !exports || !exports->is_array() ||
-      !imports || !imports->is_array() || !writes || !writes->is_bool() || !start || !start->is_bool()) {
+      !imports || !imports->is_array() || !writes || !writes->is_bool() || !other || !other->is_bool() || !start || !start->is_bool()) {
     return std::nullopt;
   }
   ModuleSummary s;
@@ -146,6 +148,7 @@ std::optional<ModuleSummary> decode_summary(std::string_view text) {
     s.imports.push_back(std::move(imp));
   }
   s.code_may_write_memory = writes->as_bool();
+  s.code_may_write_other_state = other->as_bool();
   s.has_start = start->as_bool();
   return s;
 }

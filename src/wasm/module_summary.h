@@ -24,6 +24,7 @@ struct ModuleSummary {
   std::vector<ExportInfo> exports;
   std::vector<ImportInfo> imports;
   bool code_may_write_memory = true;
+  bool code_may_write_other_state = true;
   bool has_start = true;
 };
 

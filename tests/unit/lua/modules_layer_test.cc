@@ -164,6 +164,8 @@ int count_cleanup(lua_State* L) {
 
 TEST(CallCleanup, RunsEachRegisteredObjectOnceThenForgetsThem) {
   lua_State* L = luaL_newstate();
+  StateEnv env;
+  *static_cast<StateEnv**>(lua_getextraspace(L)) = &env;
   lua_pushinteger(L, 0);
   lua_setglobal(L, "cleaned");
   for (int i = 0; i < 3; ++i) {

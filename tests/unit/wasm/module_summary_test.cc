@@ -42,6 +42,7 @@ ModuleSummary sample() {
   t.table_elem = ValType::ExternRef;
   s.imports = {f, m, t};
   s.code_may_write_memory = false;
+  s.code_may_write_other_state = false;
   s.has_start = false;
   return s;
 }
@@ -69,6 +70,7 @@ void expect_same(const ModuleSummary& a, const ModuleSummary& b) {
     EXPECT_EQ(x.table_elem, y.table_elem);
   }
   EXPECT_EQ(a.code_may_write_memory, b.code_may_write_memory);
+  EXPECT_EQ(a.code_may_write_other_state, b.code_may_write_other_state);
   EXPECT_EQ(a.has_start, b.has_start);
 }
 
@@ -84,11 +86,16 @@ TEST(ModuleSummary, MalformedTextIsNotUsed) {
   EXPECT_FALSE(decode_summary("not json"));
   EXPECT_FALSE(decode_summary("{}"));
   std::string other_format = good;
-  other_format.replace(other_format.find("\"format\":1"), 10, "\"format\":9");
+  other_format.replace(other_format.find("\"format\":2"), 10, "\"format\":9");
   EXPECT_FALSE(decode_summary(other_format));
   std::string bad_type = good;
   bad_type.replace(bad_type.find("\"01\""), 4, "\"0z\"");  // a value type that does not exist
   EXPECT_FALSE(decode_summary(bad_type));
+  // A summary of format 1 has no code_may_write_other_state: never read as "writes nothing".
+  std::string old_format = good;
+  old_format.replace(old_format.find("\"format\":2"), 10, "\"format\":1");
+  old_format.replace(old_format.find(",\"code_may_write_other_state\":false"), 34, "");
+  EXPECT_FALSE(decode_summary(old_format));
 }
 
 class ModuleSummaryCache : public ::testing::Test {

@@ -180,6 +180,71 @@ TEST(MemoryWrites, AnalysisSeesStoresInNestedBlocksAndImports) {
   EXPECT_TRUE(copy->code_may_write_memory());
 }
 
+// Code that can write no state at all: reset() has nothing to do — unless the embedder was
+// handed the memory or an export object, through which anything may have changed.
+constexpr std::string_view kPure = R"((module
+  (memory (export "memory") 1)
+  (data (i32.const 16) "pure")
+  (global (export "g") (mut i32) (i32.const 5))
+  (func (export "peek") (param i32) (result i32) local.get 0 i32.load)
+  (func (export "get_g") (result i32) global.get 0)
+  (func (export "trap") unreachable)))";
+
+TEST_P(ResetIsolation, StatelessModuleStaysFreshWhenTheEmbedderWritesItsMemoryOrGlobals) {
+  auto module = compile(kPure);
+  ASSERT_TRUE(module);
+  EXPECT_FALSE(module->code_may_write_memory());
+  EXPECT_FALSE(module->code_may_write_other_state());
+  auto inst = instantiate_or_die(module);
+  ASSERT_TRUE(inst);
+  // Calls that return and calls that trap: the state is what instantiation made.
+  for (int i = 0; i < 3; ++i) {
+    uint64_t none[1];
+    EXPECT_FALSE(inst->call("trap", {}, std::span<uint64_t>(none, 0)).ok());
+    ASSERT_TRUE(inst->reset().ok());
+    EXPECT_EQ(call1(*inst, "peek", {16}), uint64_t('p') | uint64_t('u') << 8 | uint64_t('r') << 16 | uint64_t('e') << 24);
+    EXPECT_EQ(call1(*inst, "get_g", {}), 5u);
+  }
+  // The memory handed out and written: gone after the reset.
+  inst->memory_data()[16] = 'X';
+  inst->memory_data()[40000] = 1;
+  ASSERT_TRUE(inst->reset().ok());
+  EXPECT_EQ(call1(*inst, "peek", {16}) & 0xff, uint64_t('p'));
+  EXPECT_EQ(call1(*inst, "peek", {40000}), 0u);
+  // The mutable global handed out (as linking another instance does) and written: back to 5.
+  auto* g = static_cast<int32_t*>(inst->export_object("g", ExternKind::Global));
+  ASSERT_NE(g, nullptr);
+  *g = 99;
+  EXPECT_EQ(call1(*inst, "get_g", {}), 99u);
+  ASSERT_TRUE(inst->reset().ok());
+  EXPECT_EQ(call1(*inst, "get_g", {}), 5u);
+}
+
+TEST(MemoryWrites, AnalysisSeesEveryOtherKindOfStateWrite) {
+  const char* writers[] = {
+      R"((module (memory 1) (func (export "f") (drop (memory.grow (i32.const 1))))))",
+      R"((module (global (mut i32) (i32.const 0)) (func (export "f") (global.set 0 (i32.const 1)))))",
+      R"((module (table 2 funcref) (func (export "f") (table.set 0 (i32.const 0) (ref.null func)))))",
+      R"((module (table 2 funcref) (func (export "f") (drop (table.grow 0 (ref.null func) (i32.const 1))))))",
+      R"((module (table 2 funcref) (func (export "f") (table.fill 0 (i32.const 0) (ref.null func) (i32.const 1)))))",
+      R"((module (table 2 funcref) (func (export "f") (table.copy (i32.const 0) (i32.const 1) (i32.const 1)))))",
+      R"((module (table 2 funcref) (elem func $f) (func $f (table.init 0 (i32.const 0) (i32.const 0) (i32.const 1)))))",
+      R"((module (elem func $f) (func $f (elem.drop 0))))",
+      R"((module (memory 1) (data "x") (func (export "f") (data.drop 0))))",
+      R"((module (import "env" "g" (global i32))))",
+      R"((module (func (export "f") (param i32) (block (loop (if (local.get 0) (then (global.set 0 (i32.const 1))))))) (global (mut i32) (i32.const 0))))",
+  };
+  for (const char* wat : writers) {
+    auto m = compile_or_die(wat);
+    ASSERT_TRUE(m) << wat;
+    EXPECT_TRUE(m->code_may_write_other_state()) << wat;
+  }
+  auto pure = compile_or_die(R"((module (import "env" "m" (memory 1)) (global i32 (i32.const 3))
+    (func (export "f") (param i32) (result i32) (i32.add (local.get 0) (global.get 0)))))");
+  ASSERT_TRUE(pure);
+  EXPECT_FALSE(pure->code_may_write_other_state());
+}
+
 INSTANTIATE_TEST_SUITE_P(Tiers, ResetIsolation, ::testing::Values(1, 2),
                          [](const ::testing::TestParamInfo<int>& i) { return "Tier" + std::to_string(i.param); });
 
