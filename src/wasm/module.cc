@@ -28,9 +28,10 @@ struct Tier2Slot {
   std::shared_ptr<const Code> code;  // set when tier 2 is ready
   bool done = false;
   std::string error;
-  // Job input, dropped when the job finishes: the C, or the binary to write it from.
+  // Job input, dropped when the job finishes: the C, or the binary to write it from (shared
+  // with the Module, not copied: 13 MB for the JS component).
   std::string c_source, key, name;
-  std::vector<uint8_t> binary;
+  std::shared_ptr<const std::vector<uint8_t>> binary;
   std::string sha256;  // of `binary`, so the job never hashes (libcrypto may be gone at exit)
   bool guard = true;
 };
@@ -55,8 +56,7 @@ void finish(Tier2Slot& slot, core::Result<std::shared_ptr<const Code>> r) {
   slot.done = true;
   slot.c_source.clear();
   slot.c_source.shrink_to_fit();
-  slot.binary.clear();
-  slot.binary.shrink_to_fit();
+  slot.binary.reset();
   slot.cv.notify_all();
 }
 
@@ -77,7 +77,7 @@ void run_job(const std::shared_ptr<Tier2Slot>& slot) {
     // seconds and uses nothing that exit tears down (the hash is passed in, not computed);
     // build_tier2 then sees the cancellation.
     g_job_writing_c.store(true);
-    auto tr = translate(slot->binary, slot->name, /*write_c=*/true, slot->sha256);
+    auto tr = translate(*slot->binary, slot->name, /*write_c=*/true, slot->sha256);
     g_job_writing_c.store(false);
     if (!tr) {
       finish(*slot, std::move(tr).error());
@@ -209,7 +209,7 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   }
   std::shared_ptr<Module> m(new Module);
   m->name_ = options.name;
-  m->binary_ = std::move(tr->binary);
+  m->binary_ = std::make_shared<const std::vector<uint8_t>>(std::move(tr->binary));
   m->sha256_ = tr->sha256;
   m->exports_ = tr->exports;
   m->imports_ = tr->imports;

@@ -43,7 +43,7 @@ class Module {
   int export_index(std::string_view name) const;
   // Lower-case hex sha256 of the module binary (for WAT: of its binary encoding).
   const std::string& sha256() const { return sha256_; }
-  const std::vector<uint8_t>& binary() const { return binary_; }
+  const std::vector<uint8_t>& binary() const { return *binary_; }
 
   // 1 (libtcc) or 2 (system compiler), of the code new instances get.
   int tier() const;
@@ -68,7 +68,7 @@ class Module {
  private:
   Module() = default;
   std::string name_;
-  std::vector<uint8_t> binary_;
+  std::shared_ptr<const std::vector<uint8_t>> binary_;  // shared with the tier-2 job
   std::string sha256_;
   std::vector<ExportInfo> exports_;
   std::vector<ImportInfo> imports_;
