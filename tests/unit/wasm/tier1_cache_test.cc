@@ -133,6 +133,34 @@ TEST_F(Tier1CacheTest, CachedObjectConvertsUnsigned64LikeTheCompiler) {
   }
 }
 
+// Traps raised inside the dlopen-ed object (a guard-page fault in its code, its own range
+// checks, stack exhaustion) are reported as from any other code.
+TEST_F(Tier1CacheTest, CachedObjectTraps) {
+  std::string wat = big_wat(5, R"(
+    (memory 1)
+    (func (export "load") (param i32) (result i32) local.get 0 i32.load)
+    (func (export "unreachable") (param i32) (result i32) unreachable)
+    (func (export "f64_to_u64") (param f64) (result i64) local.get 0 i64.trunc_f64_u)
+    (func $rec (export "rec") (param i32) (result i32) local.get 0 i32.const 1 i32.add call $rec))");
+  ASSERT_TRUE(Module::compile_wat(wat, testing::tier1_only()).ok());
+  auto m = Module::compile_wat(wat, testing::tier1_only());
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  ASSERT_EQ(t1_objects(dir_), 1u);
+  auto inst = Instance::create(*m, Linker(), {});
+  ASSERT_TRUE(inst.ok()) << inst.error().message();
+  auto error = [&](const char* name, uint64_t arg) {
+    uint64_t r[1] = {0};
+    auto st = (*inst)->call(name, std::vector<uint64_t>{arg}, r);
+    return st.ok() ? std::string("ok") : st.error().message();
+  };
+  EXPECT_EQ(error("load", 65534), "wasm trap: out of bounds memory access");
+  EXPECT_EQ(error("load", 0xfffffff0u), "wasm trap: out of bounds memory access");
+  EXPECT_EQ(error("unreachable", 0), "wasm trap: unreachable");
+  EXPECT_EQ(error("f64_to_u64", testing::f64_bits(18446744073709551616.0)), "wasm trap: integer overflow");
+  EXPECT_EQ(error("rec", 0), "wasm trap: call stack exhausted");
+  EXPECT_EQ(error("load", 0), "ok");  // the instance is still usable
+}
+
 // tcc writes no PT_GNU_STACK header; without one, dlopen would make every thread's stack
 // executable (elf_stack.h).
 TEST_F(Tier1CacheTest, CachedObjectLeavesTheStackNotExecutable) {
