@@ -395,7 +395,7 @@ int latency(const char* clang_wasm) {
     o.tier2 = false;
     auto m = Module::compile_wat(kSmallWat, o);
     if (!m) die("small module: " + m.error().message());
-    bin = (*m)->binary();
+    bin.assign((*m)->binary().begin(), (*m)->binary().end());
   }
   // Tier 1 ready: compile_binary → tier-1 code loaded (parse, validate, wasm2c, libtcc).
   std::vector<double> t1, tr, tt;

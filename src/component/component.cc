@@ -82,14 +82,14 @@ const HostImplementation* HostImports::find(std::string_view iface, std::string_
 core::Result<std::shared_ptr<Component>> Component::load(std::span<const uint8_t> bytes,
                                                          const wasm::CompileOptions& options) {
   std::shared_ptr<Component> c(new Component);
-  c->bytes_.assign(bytes.begin(), bytes.end());
-  auto d = bin::decode_component(c->bytes_);
+  c->bytes_ = std::make_shared<const std::vector<uint8_t>>(bytes.begin(), bytes.end());
+  auto d = bin::decode_component(*c->bytes_);
   if (!d) return d.error();
   c->decoded_ = std::move(*d);
   for (size_t i = 0; i < c->decoded_.modules.size(); i++) {
     wasm::CompileOptions o = options;
     o.name = fmt::format("{}#core{}", options.name, i);
-    auto m = wasm::Module::compile_binary(c->decoded_.modules[i], o);
+    auto m = wasm::Module::compile_binary(c->decoded_.modules[i], o, c->bytes_);
     if (!m)
       return core::Error(m.error()).wrap(
           fmt::format("component core module {} (offset {:#x})", i, c->decoded_.module_offsets[i]));

@@ -107,7 +107,8 @@ class Component {
 
  private:
   Component() = default;
-  std::vector<uint8_t> bytes_;
+  // decoded_ and the core modules refer into these bytes; the modules share them (not copied).
+  std::shared_ptr<const std::vector<uint8_t>> bytes_;
   bin::DecodedComponent decoded_;
   std::vector<std::shared_ptr<wasm::Module>> modules_;
   LinkPlan plan_;

@@ -28,9 +28,11 @@ struct Tier2Slot {
   std::shared_ptr<const Code> code;  // set when tier 2 is ready
   bool done = false;
   std::string error;
-  // Job input, dropped when the job finishes: the C, or the binary to write it from.
+  // Job input, dropped when the job finishes: the C, or the binary to write it from (shared
+  // with the Module, not copied: 13 MB for the JS component).
   std::string c_source, key, name;
-  std::vector<uint8_t> binary;
+  std::shared_ptr<const void> binary_owner;
+  std::span<const uint8_t> binary;
   std::string sha256;  // of `binary`, so the job never hashes (libcrypto may be gone at exit)
   bool guard = true;
 };
@@ -55,8 +57,8 @@ void finish(Tier2Slot& slot, core::Result<std::shared_ptr<const Code>> r) {
   slot.done = true;
   slot.c_source.clear();
   slot.c_source.shrink_to_fit();
-  slot.binary.clear();
-  slot.binary.shrink_to_fit();
+  slot.binary_owner.reset();
+  slot.binary = {};
   slot.cv.notify_all();
 }
 
@@ -178,6 +180,12 @@ core::Result<std::shared_ptr<Module>> Module::compile_wat(std::string_view text,
 
 core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uint8_t> binary,
                                                              const CompileOptions& options) {
+  return compile_binary(binary, options, nullptr);
+}
+
+core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uint8_t> binary,
+                                                             const CompileOptions& options,
+                                                             std::shared_ptr<const void> owner) {
   auto t0 = std::chrono::steady_clock::now();
   bool want_tier2 = options.tier2 && system_compiler().available;
   bool guard = decide_guard(options.bounds_checks);
@@ -194,7 +202,6 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   if (!c_first) summary = load_summary(key);
   core::Result<Translation> tr = Translation{};
   if (summary) {
-    tr->binary.assign(binary.begin(), binary.end());
     tr->sha256 = sha256;
     tr->exports = std::move(summary->exports);
     tr->imports = std::move(summary->imports);
@@ -211,7 +218,16 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
   }
   std::shared_ptr<Module> m(new Module);
   m->name_ = options.name;
-  m->binary_ = std::move(tr->binary);
+  if (owner) {
+    m->binary_owner_ = std::move(owner);
+    m->binary_ = binary;
+  } else {
+    // The caller's bytes are not kept: the module owns a copy (translate's when it made one).
+    auto copy = std::make_shared<const std::vector<uint8_t>>(
+        tr->binary.empty() ? std::vector<uint8_t>(binary.begin(), binary.end()) : std::move(tr->binary));
+    m->binary_ = std::span<const uint8_t>(*copy);
+    m->binary_owner_ = std::move(copy);
+  }
   m->sha256_ = tr->sha256;
   m->exports_ = tr->exports;
   m->imports_ = tr->imports;
@@ -295,7 +311,8 @@ core::Result<std::shared_ptr<Module>> Module::compile_binary(std::span<const uin
       slot->done = true;
     } else {
       if (c_source.empty()) {
-        slot->binary = m->binary_;  // the job writes the C itself
+        slot->binary_owner = m->binary_owner_;  // the job writes the C itself
+        slot->binary = m->binary_;
         slot->sha256 = m->sha256_;
       } else {
         slot->c_source = std::move(c_source);

@@ -32,6 +32,11 @@ class Module {
                                                            const CompileOptions& options = {});
   static core::Result<std::shared_ptr<Module>> compile_binary(std::span<const uint8_t> binary,
                                                               const CompileOptions& options = {});
+  // The same, for a binary that lives in memory `owner` keeps alive (a component's core module
+  // inside the component's bytes): the module holds `owner` instead of copying the binary.
+  static core::Result<std::shared_ptr<Module>> compile_binary(std::span<const uint8_t> binary,
+                                                              const CompileOptions& options,
+                                                              std::shared_ptr<const void> owner);
   ~Module();
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
@@ -43,7 +48,7 @@ class Module {
   int export_index(std::string_view name) const;
   // Lower-case hex sha256 of the module binary (for WAT: of its binary encoding).
   const std::string& sha256() const { return sha256_; }
-  const std::vector<uint8_t>& binary() const { return binary_; }
+  std::span<const uint8_t> binary() const { return binary_; }
 
   // 1 (libtcc) or 2 (system compiler), of the code new instances get.
   int tier() const;
@@ -70,7 +75,8 @@ class Module {
  private:
   Module() = default;
   std::string name_;
-  std::vector<uint8_t> binary_;
+  std::shared_ptr<const void> binary_owner_;  // keeps binary_ alive; shared with the tier-2 job
+  std::span<const uint8_t> binary_;
   std::string sha256_;
   std::vector<ExportInfo> exports_;
   std::vector<ImportInfo> imports_;

@@ -1,5 +1,6 @@
 #include "wasm/tier1_tcc.h"
 
+#include <dlfcn.h>
 #include <libtcc.h>
 
 #include <fmt/format.h>
@@ -10,10 +11,12 @@
 #include <filesystem>
 #include <mutex>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
 #include "core/sha256.h"
+#include "wasm/elf_stack.h"
 #include "wasm/runtime.h"
 #include "wasm/tier2_cache.h"
 
@@ -83,9 +86,47 @@ struct TccDeleter {
 
 namespace {
 
-constexpr std::string_view kTier1Magic = "WIRTT101";
+// The cached form is a shared object (tcc's TCC_OUTPUT_DLL) loaded with dlopen: its code is
+// mapped from the page cache and only its few data relocations are applied, where a cached
+// relocatable object (format WIRTT101, .t1.o) had to be read whole into libtcc, copied again
+// into executable memory and relocated (about a million relocations, 0.5 s of the JS
+// component's 0.7 s boot).
+constexpr std::string_view kTier1Magic = "WIRTT102";
 
-// A fresh state for in-memory code. Called with g_tcc_mu held.
+// tcc's x86-64 code calls libtcc1 routines for unsigned 64-bit <-> floating conversions. The
+// in-memory path binds them to the C++ functions above with tcc_add_symbol; a shared object
+// cannot hold this process's addresses, so it carries its own, compiled by tcc from this text.
+// Each one only uses the signed conversions tcc emits inline (using the unsigned one would call
+// itself). Exact for every value a C cast defines: the halving with the low bit kept
+// ("round to odd") makes the signed conversion round as the unsigned one would, and doubling
+// is exact. At dlopen, libgcc_s's __fixuns*di (identical results) may be bound instead. The
+// long double forms are left out: the generated C has no long double (were one needed, dlopen
+// would fail on the undefined symbol and the module would be compiled in memory instead).
+constexpr const char* kDllHelpers = R"(
+typedef unsigned long long u64;
+typedef long long i64;
+#define TWO63 9223372036854775808.0
+#define HIGH_BIT 0x8000000000000000ULL
+u64 __fixunssfdi(float a) { return a < (float)TWO63 ? (u64)(i64)a : (u64)(i64)(a - (float)TWO63) ^ HIGH_BIT; }
+u64 __fixunsdfdi(double a) { return a < TWO63 ? (u64)(i64)a : (u64)(i64)(a - TWO63) ^ HIGH_BIT; }
+float __floatundisf(u64 a) {
+  if ((i64)a >= 0) return (float)(i64)a;
+  float h = (float)(i64)((a >> 1) | (a & 1));
+  return h + h;
+}
+double __floatundidf(u64 a) {
+  if ((i64)a >= 0) return (double)(i64)a;
+  double h = (double)(i64)((a >> 1) | (a & 1));
+  return h + h;
+}
+)";
+
+struct DlCloser {
+  void operator()(void* h) const { dlclose(h); }
+};
+
+// A fresh state producing `output_type` (in-memory code or a shared object). Called with
+// g_tcc_mu held.
 TCCState* new_state(std::string* errors, int output_type) {
   TCCState* s = tcc_new();
   if (!s) return nullptr;
@@ -119,7 +160,7 @@ core::Result<std::shared_ptr<const Code>> link_state(std::unique_lock<std::mutex
   return std::shared_ptr<const Code>(std::move(code));
 }
 
-std::string tier1_path(std::string_view key) { return fmt::format("{}/{}.t1.o", cache_dir(), key); }
+std::string tier1_path(std::string_view key) { return fmt::format("{}/{}.t1.so", cache_dir(), key); }
 
 }  // namespace
 
@@ -138,7 +179,7 @@ core::Result<std::shared_ptr<const Code>> compile_tier1(const std::string& c_sou
 }
 
 std::string tier1_key(std::string_view tier2_key) {
-  return core::sha256_hex(fmt::format("wirt-tier1\nlibtcc=0.9.27\n{}", tier2_key));
+  return core::sha256_hex(fmt::format("wirt-tier1\nlibtcc=0.9.27\nformat={}\n{}", kTier1Magic, tier2_key));
 }
 
 bool tier1_cached(std::string_view key) {
@@ -149,23 +190,29 @@ bool tier1_cached(std::string_view key) {
 core::Result<std::shared_ptr<const Code>> load_tier1(std::string_view key, bool guard_pages,
                                                      std::string_view name) {
   std::string path = tier1_path(key), why;
+  auto reject = [&](std::string_view reason) -> core::Error {
+    core::log_warn("wasm: {}: ignoring cached tier-1 object {} ({}); rebuilding it", name, path, reason);
+    remove_cache_file(path);
+    return core::not_found("cache entry rejected");
+  };
   if (!verify_cache_file(path, kTier1Magic, key, &why)) {
     if (why.empty()) return core::not_found("not cached");
-    core::log_warn("wasm: {}: ignoring cached tier-1 object {} ({}); rebuilding it", name, path, why);
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
-    return core::not_found("cache entry rejected");
+    return reject(why);
   }
-  std::unique_lock lock(g_tcc_mu);
-  std::string errors;
-  TCCState* s = new_state(&errors, TCC_OUTPUT_MEMORY);
-  if (!s) return core::internal("libtcc: cannot create a compiler state");
-  // tcc reads the object by its ELF offsets: the trailer after it is never looked at.
-  if (tcc_add_file(s, path.c_str()) != 0) {
-    tcc_delete(s);
-    return core::internal(fmt::format("{}: cannot load cached tier-1 object {}: {}", name, path, errors));
-  }
-  return link_state(std::move(lock), s, errors, guard_pages, name);
+  // No libtcc here (no lock): the dynamic linker maps the code. The trailer after the ELF
+  // image is never looked at.
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) return reject(fmt::format("dlopen: {}", dlerror()));
+  std::shared_ptr<void> keep(handle, DlCloser{});
+  auto entry = reinterpret_cast<wirt_module_entry_fn>(dlsym(handle, WIRT_MODULE_ENTRY_NAME));
+  if (!entry) return reject("no entry point");
+  auto code = std::make_shared<Code>();
+  code->desc = entry(rt::api());
+  if (!code->desc) return reject("ABI version mismatch");
+  code->tier = 1;
+  code->guard_pages = guard_pages;
+  code->keepalive = std::move(keep);
+  return std::shared_ptr<const Code>(std::move(code));
 }
 
 core::Result<std::shared_ptr<const Code>> compile_tier1_cached(const std::string& c_source,
@@ -176,13 +223,16 @@ core::Result<std::shared_ptr<const Code>> compile_tier1_cached(const std::string
   std::filesystem::create_directories(dir, ec);
   static std::atomic<uint64_t> counter{0};
   // Named like tier 2's temporary files, so an abandoned one is removed the same way.
-  std::string tmp = fmt::format("{}/.tmp-{}-{}-{}.o", dir, key.substr(0, 16), getpid(), counter++);
+  std::string tmp = fmt::format("{}/.tmp-{}-{}-{}.so", dir, key.substr(0, 16), getpid(), counter++);
   {
     std::unique_lock lock(g_tcc_mu);
     std::string errors;
-    TCCState* s = new_state(&errors, TCC_OUTPUT_OBJ);
+    TCCState* s = new_state(&errors, TCC_OUTPUT_DLL);
     if (!s) return core::internal("libtcc: cannot create a compiler state");
-    bool ok = tcc_compile_string(s, c_source.c_str()) == 0 && tcc_output_file(s, tmp.c_str()) == 0;
+    // Nothing is added with tcc_add_symbol: libc/libm functions stay undefined and are bound by
+    // the dynamic linker at each load; tcc's conversion helpers come with the object.
+    bool ok = tcc_compile_string(s, c_source.c_str()) == 0 && tcc_compile_string(s, kDllHelpers) == 0 &&
+              tcc_output_file(s, tmp.c_str()) == 0 && mark_stack_not_executable(tmp);
     tcc_delete(s);
     if (!ok) {
       std::filesystem::remove(tmp, ec);
@@ -195,12 +245,17 @@ core::Result<std::shared_ptr<const Code>> compile_tier1_cached(const std::string
     std::filesystem::remove(tmp, ec);
     return compile_tier1(c_source, guard_pages, name);
   }
+  chmod(tmp.c_str(), 0444);  // cache entries are never modified in place
   std::filesystem::rename(tmp, tier1_path(key), ec);
   if (ec) {
     std::filesystem::remove(tmp, ec);
     return compile_tier1(c_source, guard_pages, name);
   }
-  return load_tier1(key, guard_pages, name);
+  // A stored object that does not load (load_tier1 removed it, with a warning) still leaves the
+  // module runnable from memory.
+  auto loaded = load_tier1(key, guard_pages, name);
+  if (loaded) return loaded;
+  return compile_tier1(c_source, guard_pages, name);
 }
 
 }  // namespace wirt::wasm

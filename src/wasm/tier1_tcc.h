@@ -19,9 +19,9 @@ core::Result<std::shared_ptr<const Code>> compile_tier1(const std::string& c_sou
                                                         bool guard_pages, std::string_view name);
 
 // Tier-1 object cache for big modules (issue 11 item 4: the JS component took ~20 s on tier 1
-// at every boot while its tier 2 was not cached): tcc's object file is kept as
-// <cache_dir>/<key>.t1.o, sealed like tier-2 objects (tier2_cache.h), and later boots only
-// load and link it. tier1_key() derives the key from the module's tier-2 key.
+// at every boot while its tier 2 was not cached): tcc links the module into a shared object kept
+// as <cache_dir>/<key>.t1.so, sealed like tier-2 objects (cache_file.h), and later boots only
+// dlopen it. tier1_key() derives the key from the module's tier-2 key and the object format.
 std::string tier1_key(std::string_view tier2_key);
 // True when an object is stored under `key` (not verified: load_tier1 does that).
 bool tier1_cached(std::string_view key);

@@ -59,7 +59,6 @@ constexpr int kUnitWallTimeoutSec = 4 * kTimeoutSec;
 constexpr uint64_t kMemoryLimitKb = 4ull << 20;  // 4 GiB of address space for the compiler
 
 constexpr std::string_view kMagic = "WIRTSO01";
-constexpr size_t kTrailer = 8 + 64 + 64;
 
 // Set at process exit (cancel_tier2_builds): a compile in progress is killed so the builder
 // thread is not still hashing and dlopen-ing while libcrypto's and libc's exit handlers run.
@@ -332,8 +331,7 @@ core::Result<std::shared_ptr<const Code>> load_tier2(std::string_view key, bool 
   std::string path = tier2_path(key);
   auto reject = [&](std::string_view why) -> core::Error {
     core::log_warn("wasm: {}: ignoring cached object {} ({}); rebuilding it", name, path, why);
-    std::error_code ec;
-    fs::remove(path, ec);
+    remove_cache_file(path);
     return core::not_found("cache entry rejected");
   };
   std::string why;
@@ -420,38 +418,5 @@ core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_sourc
 }
 
 void cancel_tier2_builds() { g_builds_canceled.store(true); }
-
-bool seal_cache_file(const std::string& path, std::string_view magic, std::string_view key) {
-  std::string bytes;
-  if (magic.size() != 8 || key.size() != 64 || !read_file(path, &bytes)) return false;
-  std::string trailer = std::string(magic) + std::string(key) + core::sha256_hex(std::string_view(bytes));
-  std::ofstream f(path, std::ios::binary | std::ios::app);
-  f.write(trailer.data(), std::streamsize(trailer.size()));
-  return bool(f);
-}
-
-bool read_cache_file(const std::string& path, std::string_view magic, std::string_view key, std::string* payload,
-                     std::string* why) {
-  why->clear();
-  std::string bytes;
-  if (!read_file(path, &bytes)) return false;
-  if (bytes.size() < kTrailer) return *why = "truncated", false;
-  std::string_view all(bytes);
-  std::string_view trailer = all.substr(all.size() - kTrailer);
-  std::string_view body = all.substr(0, all.size() - kTrailer);
-  if (trailer.substr(0, 8) != magic) return *why = "no wirt trailer", false;
-  if (trailer.substr(8, 64) != key) return *why = "built for another key", false;
-  if (trailer.substr(72, 64) != core::sha256_hex(body)) return *why = "checksum mismatch", false;
-  if (payload) {
-    bytes.resize(bytes.size() - kTrailer);
-    *payload = std::move(bytes);
-  }
-  return true;
-}
-
-bool verify_cache_file(const std::string& path, std::string_view magic, std::string_view key,
-                       std::string* why) {
-  return read_cache_file(path, magic, key, nullptr, why);
-}
 
 }  // namespace wirt::wasm

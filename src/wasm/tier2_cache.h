@@ -4,8 +4,8 @@
 // Cache: $WIRT_CACHE_DIR (default $XDG_CACHE_HOME/wirt or ~/.cache/wirt), one file per key,
 // <key>.so. The key hashes the module's sha256, the engine and ABI versions, the compiler's
 // version line, the flags and the bounds-check mode. Each file ends with a trailer (magic,
-// key, sha256 of the ELF bytes) that is verified before dlopen: corrupt or foreign files are
-// deleted and rebuilt, never loaded. The compiler runs as a subprocess with a CPU-time and an
+// key, sha256 of the ELF bytes) that is verified before dlopen (cache_file.h): corrupt or
+// foreign files are deleted and rebuilt, never loaded. The compiler runs as a subprocess with a CPU-time and an
 // address-space limit, and a wall-clock timeout. Files are written to a temporary name and
 // renamed, so concurrent builders never expose partial files.
 //
@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "wasm/cache_file.h"  // the trailer every cache file ends with
 #include "wasm/code.h"
 
 namespace wirt::wasm {
@@ -55,16 +56,5 @@ size_t tier2_unit_bytes(size_t c_size, int jobs);
 // Kills a compiler that is running and makes every later build_tier2 fail with Canceled.
 // For process exit only: irreversible. Async-signal-safe is not promised; any thread.
 void cancel_tier2_builds();
-
-// Cache files (tier-2 objects, tier-1 objects) end with a trailer: an 8-byte magic, the
-// 64-character key, the sha256 of the bytes before it. seal_cache_file appends it;
-// verify_cache_file checks it: false with *why empty when the file is absent, else with the
-// reason the file must not be used.
-bool seal_cache_file(const std::string& path, std::string_view magic, std::string_view key);
-bool verify_cache_file(const std::string& path, std::string_view magic, std::string_view key,
-                       std::string* why);
-// verify_cache_file that also hands back the bytes before the trailer (`payload` may be null).
-bool read_cache_file(const std::string& path, std::string_view magic, std::string_view key, std::string* payload,
-                     std::string* why);
 
 }  // namespace wirt::wasm

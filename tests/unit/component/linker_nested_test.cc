@@ -21,7 +21,9 @@ wasm::CompileOptions opts() {
 std::vector<uint8_t> wat(const char* text) {
   auto m = wasm::Module::compile_wat(text, opts());
   EXPECT_TRUE(m) << (m ? "" : m.error().message());
-  return m ? (*m)->binary() : std::vector<uint8_t>{};
+  if (!m) return {};
+  auto b = (*m)->binary();
+  return std::vector<uint8_t>(b.begin(), b.end());
 }
 
 // inner: core module with inc(x) = x + 1, lifted and exported as "inc".
