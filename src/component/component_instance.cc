@@ -378,6 +378,10 @@ core::Result<core::Value> ComponentInstance::call_impl(int export_index, const c
   return v;
 }
 
+void ComponentInstance::release_idle_memory() {
+  for (auto& c : cores_) c->release_idle_memory();
+}
+
 core::Status ComponentInstance::reset(int64_t deadline_ns) {
   const LinkPlan& plan = component_->plan();
   for (const auto& e : resources_.take_all()) {

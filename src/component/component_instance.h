@@ -58,6 +58,7 @@ class ComponentInstance {
   core::Result<core::Value> call_lending(int export_index, core::Array args);
 
   core::Status reset(int64_t deadline_ns = 0);  // see wasm::Instance::reset
+  void release_idle_memory();                   // see wasm::Instance::release_idle_memory
 
   const Component& component() const { return *component_; }
   ResourceTable& resources() { return resources_; }

@@ -36,10 +36,15 @@ class InstancePool {
 
   static constexpr std::chrono::milliseconds kIdleTimeout{30000};
 
+  // Instances that can drop their guest memory while idle (wasm::Instance, ComponentInstance).
+  static constexpr bool kCanRelease = requires(Inst& i) { i.release_idle_memory(); };
+
   InstancePool(PoolPlan plan, Factory factory)
       : plan_(std::move(plan)), factory_(std::move(factory)), permits_(plan_.max) {
-    if (plan_.type == "lazy")
+    if (plan_.type == "lazy" || kCanRelease) {
+      last_return_ns_ = coarse_now_ns();  // an idle period starts at creation
       reaper_id_ = IdleReaper::add([this](int64_t now_ns) { reap_idle(now_ns); }, kIdleTimeout / 2);
+    }
   }
   ~InstancePool() {
     if (reaper_id_) IdleReaper::remove(reaper_id_);
@@ -47,19 +52,33 @@ class InstancePool {
   InstancePool(const InstancePool&) = delete;
   InstancePool& operator=(const InstancePool&) = delete;
 
-  // Closes every idle instance when none is leased and the last one came back at least
-  // kIdleTimeout before `now_ns` (steady-clock ns). Returns how many it closed. Called by the
-  // IdleReaper for lazy pools (public for tests).
+  // When none is leased and the last one came back at least kIdleTimeout before `now_ns`
+  // (steady-clock ns): a lazy pool closes every idle instance; any other pool keeps its
+  // instances but has each release its guest memory (once per idle period), so an idle app
+  // holds no private memory for its pools (issue 11). Returns how many instances it closed or
+  // trimmed. Called by the IdleReaper (public for tests).
   size_t reap_idle(int64_t now_ns) {
-    std::vector<std::unique_ptr<Inst>> closing;
+    std::vector<std::unique_ptr<Inst>> taken;
     {
       std::lock_guard lock(mu_);
-      if (leased_ != 0 || now_ns - last_return_ns_ < std::chrono::nanoseconds(kIdleTimeout).count()) return 0;
-      closing.swap(idle_);
-      for (auto& f : fresh_) closing.push_back(std::move(f));
+      if (leased_ != 0 || trimmed_ || now_ns - last_return_ns_ < std::chrono::nanoseconds(kIdleTimeout).count())
+        return 0;
+      taken.swap(idle_);
+      for (auto& f : fresh_) taken.push_back(std::move(f));
       fresh_.clear();
+      if (plan_.type != "lazy") trimmed_ = true;
     }
-    return closing.size();  // destroyed here, outside the lock
+    size_t n = taken.size();
+    if (plan_.type == "lazy") return n;  // destroyed here, outside the lock
+    if constexpr (kCanRelease) {
+      // Outside the lock (munmap per memory). An acquire meanwhile finds none idle and makes
+      // an instance; that is rare (30 s of idleness just ended) and harmless.
+      for (auto& inst : taken) inst->release_idle_memory();
+    }
+    std::lock_guard lock(mu_);
+    // Back as used instances: acquire resets them, which instantiates them afresh.
+    for (auto& inst : taken) idle_.push_back(std::move(inst));
+    return n;
   }
   // Instances kept for reuse (idle and never used).
   size_t idle_count() {
@@ -153,16 +172,21 @@ class InstancePool {
   const PoolPlan& plan() const { return plan_; }
 
  private:
-  void give_back(std::unique_ptr<Inst> inst) {
-    // The coarse clock (no rdtsc; a few ms behind steady_clock) is plenty for a 30 s timeout.
+  // The coarse clock (vDSO, no rdtsc; a few ms behind steady_clock) is plenty for a 30 s
+  // timeout.
+  static int64_t coarse_now_ns() {
     timespec ts{};
-    if (reaper_id_) clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    int64_t now = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+  }
+  void give_back(std::unique_ptr<Inst> inst) {
+    int64_t now = reaper_id_ ? coarse_now_ns() : 0;
     {
       std::lock_guard lock(mu_);
       idle_.push_back(std::move(inst));
       --leased_;
       last_return_ns_ = now;
+      trimmed_ = false;
     }
     permits_.release();
   }
@@ -179,6 +203,7 @@ class InstancePool {
   std::vector<std::unique_ptr<Inst>> fresh_;  // never called: no reset needed
   size_t leased_ = 0;                         // guarded by mu_
   int64_t last_return_ns_ = 0;                // guarded by mu_
+  bool trimmed_ = false;                      // guarded by mu_: released since the last return
   uint64_t reaper_id_ = 0;
 };
 

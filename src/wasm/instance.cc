@@ -252,6 +252,17 @@ core::Status Instance::instantiate(bool skip_clear) {
   return core::ok_status();
 }
 
+void Instance::release_idle_memory() {
+  if (!instantiated_) return;
+  {
+    policy_.recycle = nullptr;  // unmapped, not parked for reuse
+    rt::ScopedMemoryPolicy scope(&policy_);
+    code_->desc->free_instance(inst_);
+  }
+  instantiated_ = false;
+  rt::release_memories(&parked_);
+}
+
 core::Status Instance::reset(int64_t deadline_ns) {
   instantiate_deadline_ns_ = deadline_ns;
   // Tier 2 is final: only an instance still on tier 1 asks the module (a lock) for newer code.

@@ -123,6 +123,11 @@ class Instance {
   // max_execution_ms (10 s without one) and, when given, the deadline of the call it prepares
   // for (steady-clock ns; not the previous call's): a start function cannot hang a call.
   core::Status reset(int64_t deadline_ns = 0);
+  // For an instance that sits idle in a pool: frees its guest state — memories are unmapped,
+  // not parked, so their pages return to the system — keeping only the compiled code and the
+  // instance block. The next reset() instantiates from scratch (DESIGN §1.2 holds: the next
+  // call sees fresh state). Issue 11: "idle pooled instances keep no private memory resident".
+  void release_idle_memory();
 
   // Default memory (index 0), for the canonical ABI; nullptr/0 without one.
   uint8_t* memory_data();

@@ -118,3 +118,59 @@ TEST(LazyPoolReaping, IdleInstancesCloseThirtySecondsAfterTheLastUse) {
     EXPECT_EQ(alive, 1);
   });
 }
+
+namespace wirt {
+namespace {
+
+// Issue 11: a pool that is not lazy keeps its instances, but once idle for 30 s each releases
+// its guest memory (once per idle period); the next acquire resets it afresh.
+TEST(IdlePoolTrimming, IdleInstancesReleaseTheirMemoryOncePerIdlePeriod) {
+  struct Trimmable {
+    int* released;
+    int resets = 0;
+    core::Status reset(int64_t) {
+      ++resets;
+      return {};
+    }
+    void release_idle_memory() { ++*released; }
+  };
+  int released = 0;
+  host::PoolPlan plan;
+  plan.type = "static";
+  plan.max = 4;
+  plan.initial = 2;
+  host::InstancePool<Trimmable> pool(plan, [&] {
+    return core::Result<std::unique_ptr<Trimmable>>(std::make_unique<Trimmable>(Trimmable{&released}));
+  });
+  ASSERT_TRUE(pool.warm().ok());
+  sched::Scheduler scheduler{{.threads = 1}};
+  const int64_t thirty_s = std::chrono::nanoseconds(host::InstancePool<Trimmable>::kIdleTimeout).count();
+  auto now = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  EXPECT_EQ(pool.reap_idle(now()), 0u) << "an idle period starts when the pool is made";
+  scheduler.block_on([&] {
+    {
+      auto a = pool.acquire(), b = pool.acquire(), c = pool.acquire();
+      ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+      EXPECT_EQ(pool.reap_idle(now() + 2 * thirty_s), 0u) << "nothing is trimmed while instances are leased";
+    }
+    EXPECT_EQ(pool.reap_idle(now()), 0u) << "just used: kept as is";
+    EXPECT_EQ(pool.reap_idle(now() + thirty_s + 1000000), 3u);
+    EXPECT_EQ(released, 3);
+    EXPECT_EQ(pool.idle_count(), 3u) << "the instances stay in the pool";
+    EXPECT_EQ(pool.reap_idle(now() + 3 * thirty_s), 0u) << "once per idle period";
+    EXPECT_EQ(released, 3);
+    {
+      auto again = pool.acquire();
+      ASSERT_TRUE(again.ok());
+      EXPECT_GE((**again).resets, 1) << "a trimmed instance is reset (instantiated afresh) before use";
+    }
+    EXPECT_EQ(pool.reap_idle(now() + thirty_s + 1000000), 3u) << "a new idle period after a return";
+    EXPECT_EQ(released, 6);
+  });
+}
+
+}  // namespace
+}  // namespace wirt

@@ -4,6 +4,9 @@
 // reset(), on both tiers. Also: a module whose code cannot write memory skips the clearing
 // (Module::code_may_write_memory) but not when the embedder was handed the memory.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include "test_util.h"
 
@@ -218,6 +221,44 @@ TEST_P(ResetIsolation, StatelessModuleStaysFreshWhenTheEmbedderWritesItsMemoryOr
   EXPECT_EQ(call1(*inst, "get_g", {}), 99u);
   ASSERT_TRUE(inst->reset().ok());
   EXPECT_EQ(call1(*inst, "get_g", {}), 5u);
+}
+
+// Resident set of this process in bytes (/proc/self/statm, field 2).
+uint64_t rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * uint64_t(sysconf(_SC_PAGESIZE));
+}
+
+// An idle pooled instance gives its memory back (InstancePool trims after 30 s idle), and the
+// next reset makes it fresh: the data segment is back, what the last call wrote is gone.
+TEST_P(ResetIsolation, ReleasedIdleMemoryReturnsToTheSystemAndTheNextResetIsFresh) {
+  auto module = compile(R"((module
+    (memory (export "memory") 256)
+    (data (i32.const 100) "seed")
+    (global $g (mut i32) (i32.const 3))
+    (func (export "fill") (memory.fill (i32.const 0) (i32.const 7) (i32.const 16777216)) (global.set $g (i32.const 9)))
+    (func (export "peek") (param i32) (result i32) local.get 0 i32.load)
+    (func (export "get_g") (result i32) global.get $g)))");
+  ASSERT_TRUE(module);
+  auto inst = instantiate_or_die(module);
+  ASSERT_TRUE(inst);
+  uint64_t none[1];
+  ASSERT_TRUE(inst->call("fill", {}, std::span<uint64_t>(none, 0)).ok());  // 16 MiB resident
+  EXPECT_EQ(call1(*inst, "peek", {5000000}), 0x07070707u);
+  uint64_t before = rss_bytes();
+  inst->release_idle_memory();
+  uint64_t after = rss_bytes();
+  EXPECT_GE(before - std::min(before, after), uint64_t(12) << 20) << "RSS before " << before << ", after " << after;
+  ASSERT_TRUE(inst->reset().ok());
+  EXPECT_EQ(call1(*inst, "peek", {5000000}), 0u);
+  EXPECT_EQ(call1(*inst, "peek", {100}), uint64_t('s') | uint64_t('e') << 8 | uint64_t('e') << 16 | uint64_t('d') << 24);
+  EXPECT_EQ(call1(*inst, "get_g", {}), 3u);
+  inst->release_idle_memory();
+  inst->release_idle_memory();  // twice is harmless
+  ASSERT_TRUE(inst->reset().ok());
+  EXPECT_EQ(call1(*inst, "get_g", {}), 3u);
 }
 
 TEST(MemoryWrites, AnalysisSeesEveryOtherKindOfStateWrite) {
