@@ -6,7 +6,9 @@
 // madvise(MADV_DONTNEED): they stay mapped for the next call (no TLB shootdown, no refaults;
 // memset of the few pages a call touches is far cheaper). Clearing every page instead, as a
 // plain memset does, also faulted in each page of the memory and kept it resident for good:
-// ~1 MiB of RSS per idle Rust instance.
+// ~1 MiB of RSS per idle Rust instance. A copy-on-write image (the initialized memory in a
+// memfd mapped MAP_PRIVATE, reset by MADV_DONTNEED) was measured too: for 10 pages dirtied in a
+// 1.1 MiB memory, 52 µs per reset and refault against 0.6 µs of memset plus a 1.2 µs scan.
 //
 // Thread-safe (the pagemap descriptor is opened once per process, reopened after fork).
 #pragma once
