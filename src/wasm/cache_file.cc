@@ -35,12 +35,22 @@ class Fd {
   }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   int get() const { return fd_; }
   bool ok() const { return fd_ >= 0; }
 
  private:
   int fd_;
 };
+
+// Opens a cache file for reading. Not ok() when it cannot be opened; *why stays empty when it
+// simply is not there (not cached), else says why.
+Fd open_cache_file(const std::string& path, std::string* why) {
+  why->clear();
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.ok() && errno != ENOENT) *why = fmt::format("cannot open: {}", std::strerror(errno));
+  return fd;
+}
 
 bool pread_all(int fd, char* buf, size_t n, off_t at) {
   while (n > 0) {
@@ -144,12 +154,8 @@ bool seal_cache_file(const std::string& path, std::string_view magic, std::strin
 
 bool verify_cache_file(const std::string& path, std::string_view magic, std::string_view key,
                        std::string* why) {
-  why->clear();
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.ok()) {
-    if (errno != ENOENT) *why = fmt::format("cannot open: {}", std::strerror(errno));
-    return false;
-  }
+  Fd fd = open_cache_file(path, why);
+  if (!fd.ok()) return false;
   struct stat before{};
   if (fstat(fd.get(), &before) != 0) return *why = "cannot stat", false;
   if (uint64_t(before.st_size) < kTrailer) return *why = "truncated", false;
@@ -172,12 +178,8 @@ bool verify_cache_file(const std::string& path, std::string_view magic, std::str
 
 bool read_cache_file(const std::string& path, std::string_view magic, std::string_view key, std::string* payload,
                      std::string* why) {
-  why->clear();
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.ok()) {
-    if (errno != ENOENT) *why = fmt::format("cannot open: {}", std::strerror(errno));
-    return false;
-  }
+  Fd fd = open_cache_file(path, why);
+  if (!fd.ok()) return false;
   struct stat st{};
   if (fstat(fd.get(), &st) != 0) return *why = "cannot stat", false;
   std::string bytes(size_t(st.st_size), '\0');

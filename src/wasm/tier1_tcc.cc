@@ -121,10 +121,6 @@ double __floatundidf(u64 a) {
 }
 )";
 
-struct DlCloser {
-  void operator()(void* h) const { dlclose(h); }
-};
-
 // A fresh state producing `output_type` (in-memory code or a shared object). Called with
 // g_tcc_mu held.
 TCCState* new_state(std::string* errors, int output_type) {
@@ -189,30 +185,8 @@ bool tier1_cached(std::string_view key) {
 
 core::Result<std::shared_ptr<const Code>> load_tier1(std::string_view key, bool guard_pages,
                                                      std::string_view name) {
-  std::string path = tier1_path(key), why;
-  auto reject = [&](std::string_view reason) -> core::Error {
-    core::log_warn("wasm: {}: ignoring cached tier-1 object {} ({}); rebuilding it", name, path, reason);
-    remove_cache_file(path);
-    return core::not_found("cache entry rejected");
-  };
-  if (!verify_cache_file(path, kTier1Magic, key, &why)) {
-    if (why.empty()) return core::not_found("not cached");
-    return reject(why);
-  }
-  // No libtcc here (no lock): the dynamic linker maps the code. The trailer after the ELF
-  // image is never looked at.
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle) return reject(fmt::format("dlopen: {}", dlerror()));
-  std::shared_ptr<void> keep(handle, DlCloser{});
-  auto entry = reinterpret_cast<wirt_module_entry_fn>(dlsym(handle, WIRT_MODULE_ENTRY_NAME));
-  if (!entry) return reject("no entry point");
-  auto code = std::make_shared<Code>();
-  code->desc = entry(rt::api());
-  if (!code->desc) return reject("ABI version mismatch");
-  code->tier = 1;
-  code->guard_pages = guard_pages;
-  code->keepalive = std::move(keep);
-  return std::shared_ptr<const Code>(std::move(code));
+  // libtcc's output embeds no key (the tier-2 prelude does): the sealed trailer names it.
+  return load_cached_object(tier1_path(key), kTier1Magic, key, 1, /*embeds_key=*/false, guard_pages, name);
 }
 
 core::Result<std::shared_ptr<const Code>> compile_tier1_cached(const std::string& c_source,

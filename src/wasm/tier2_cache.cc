@@ -326,19 +326,21 @@ std::string tier2_key(std::string_view module_sha256, bool guard_pages) {
 
 std::string tier2_path(std::string_view key) { return fmt::format("{}/{}.so", cache_dir(), key); }
 
-core::Result<std::shared_ptr<const Code>> load_tier2(std::string_view key, bool guard_pages,
-                                                     std::string_view name) {
-  std::string path = tier2_path(key);
+core::Result<std::shared_ptr<const Code>> load_cached_object(const std::string& path, std::string_view magic,
+                                                             std::string_view key, int tier, bool embeds_key,
+                                                             bool guard_pages, std::string_view name) {
   auto reject = [&](std::string_view why) -> core::Error {
-    core::log_warn("wasm: {}: ignoring cached object {} ({}); rebuilding it", name, path, why);
+    core::log_warn("wasm: {}: ignoring cached tier-{} object {} ({}); rebuilding it", name, tier, path, why);
     remove_cache_file(path);
     return core::not_found("cache entry rejected");
   };
   std::string why;
-  if (!verify_cache_file(path, kMagic, key, &why)) {
+  if (!verify_cache_file(path, magic, key, &why)) {
     if (why.empty()) return core::not_found("not cached");
     return reject(why);
   }
+  // The dynamic linker maps the code (no libtcc, no lock); the trailer after the ELF image is
+  // never looked at.
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) return reject(fmt::format("dlopen: {}", dlerror()));
   std::shared_ptr<void> keep(handle, DlCloser{});
@@ -346,13 +348,18 @@ core::Result<std::shared_ptr<const Code>> load_tier2(std::string_view key, bool 
   if (!entry) return reject("no entry point");
   const wirt_module_desc* desc = entry(rt::api());
   if (!desc) return reject("ABI version mismatch");
-  if (std::string_view(desc->key) != key) return reject("embedded key mismatch");
+  if (embeds_key && std::string_view(desc->key) != key) return reject("embedded key mismatch");
   auto code = std::make_shared<Code>();
   code->desc = desc;
-  code->tier = 2;
+  code->tier = tier;
   code->guard_pages = guard_pages;
   code->keepalive = std::move(keep);
   return std::shared_ptr<const Code>(std::move(code));
+}
+
+core::Result<std::shared_ptr<const Code>> load_tier2(std::string_view key, bool guard_pages,
+                                                     std::string_view name) {
+  return load_cached_object(tier2_path(key), kMagic, key, 2, /*embeds_key=*/true, guard_pages, name);
 }
 
 core::Result<std::shared_ptr<const Code>> build_tier2(const std::string& c_source,

@@ -34,8 +34,15 @@ std::string cache_dir();
 std::string tier2_key(std::string_view module_sha256, bool guard_pages);
 std::string tier2_path(std::string_view key);
 
-// Loads a cached object. NotFound when absent; a file that fails verification is removed and
-// reported as NotFound too (with a warning), so the caller rebuilds it.
+// Loads the sealed shared object at `path` (a tier-1 or tier-2 cache file sealed with `magic`
+// for `key`) with dlopen as code of `tier`. NotFound "not cached" when it is absent; a file
+// that fails its checksum, dlopen or the ABI handshake — or, with `embeds_key`, whose embedded
+// key differs — is logged, removed and reported as NotFound "cache entry rejected".
+core::Result<std::shared_ptr<const Code>> load_cached_object(const std::string& path, std::string_view magic,
+                                                             std::string_view key, int tier, bool embeds_key,
+                                                             bool guard_pages, std::string_view name);
+// Loads a cached tier-2 object. NotFound when absent; a file that fails verification is removed
+// and reported as NotFound too (with a warning), so the caller rebuilds it.
 core::Result<std::shared_ptr<const Code>> load_tier2(std::string_view key, bool guard_pages,
                                                      std::string_view name);
 
