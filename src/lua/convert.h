@@ -37,7 +37,40 @@ inline bool to_scalar(lua_State* L, int idx, core::Value* out) {
     default: return false;
   }
 }
+// The same for an argument list: appends the scalar at idx to `out`, constructed in place (no
+// temporary Value to move and destroy), or returns false and appends nothing.
+inline bool append_scalar(lua_State* L, int idx, core::Array& out) {
+  switch (lua_type(L, idx)) {
+    case LUA_TNIL: out.emplace_back(); return true;
+    case LUA_TBOOLEAN: out.emplace_back(static_cast<bool>(lua_toboolean(L, idx))); return true;
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, idx)) {
+        out.emplace_back(static_cast<int64_t>(lua_tointeger(L, idx)));
+      } else {
+        out.emplace_back(static_cast<double>(lua_tonumber(L, idx)));
+      }
+      return true;
+    case LUA_TSTRING: {
+      size_t len;
+      const char* s = lua_tolstring(L, idx, &len);
+      out.emplace_back(std::string(s, len));
+      return true;
+    }
+    default: return false;
+  }
+}
 // Pushes v onto the stack (uses at most a few stack slots per nesting level).
 void push_value(lua_State* L, const core::Value& v);
+// push_value for a caller that knows a slot is free (a C function's first pushes: Lua
+// guarantees LUA_MINSTACK): scalars are pushed inline, without the stack check.
+inline void push_value_in_free_slot(lua_State* L, const core::Value& v) {
+  switch (v.type()) {
+    case core::Value::Type::Nil: lua_pushnil(L); return;
+    case core::Value::Type::Bool: lua_pushboolean(L, v.as_bool()); return;
+    case core::Value::Type::Int: lua_pushinteger(L, v.as_int()); return;
+    case core::Value::Type::Float: lua_pushnumber(L, v.as_float()); return;
+    default: push_value(L, v);
+  }
+}
 
 }  // namespace wirt::lua

@@ -131,14 +131,13 @@ int invoke(lua_State* L, int first, const Executor* ex, bool async) {
   std::string id = target;
   int top = lua_gettop(L);
   core::Array args;
-  args.resize(static_cast<size_t>(std::max(0, top - first)));
+  args.reserve(static_cast<size_t>(std::max(0, top - first)));
   std::string scratch;
   for (int i = first + 1; i <= top; ++i) {
-    core::Value& arg = args[size_t(i - first - 1)];
-    if (to_scalar(L, i, &arg)) continue;
+    if (append_scalar(L, i, args)) continue;
     auto v = to_value(L, i, argument_label(i - first, scratch));
     if (!v) return push_nil_error(L, std::move(v).error());
-    arg = std::move(*v);
+    args.push_back(std::move(*v));
   }
   LuaRuntime* rt = state_env(L)->runtime;
   // Authorization happens at the caller (reference-platform §5): funcs.call on the target.
@@ -150,7 +149,7 @@ int invoke(lua_State* L, int first, const Executor* ex, bool async) {
     auto r = ex ? call_with_options(rt->functions(), caller_context(L), *ex, id, args)
                 : rt->functions()->call(caller_context(L), id, args);
     if (!r) return push_nil_error(L, std::move(r).error());
-    push_value(L, *r);
+    push_value_in_free_slot(L, *r);
     return 1;
   }
   if (!rt->functions()->callable(id)) {

@@ -363,7 +363,8 @@ core::Result<core::Value> LuaRuntime::call(Pool& pool, const sched::CallContext&
     return core::invalid(fmt::format("too many arguments ({})", args.size()));
   }
   lua_rawgeti(L, LUA_REGISTRYINDEX, state_env(L)->method_ref);
-  for (const auto& a : args) push_value(L, a);
+  // Slots for the arguments were made sure of above.
+  for (const auto& a : args) push_value_in_free_slot(L, a);
   int st = lua_pcall(L, static_cast<int>(args.size()), 2, 0);
   // Files and timers the call opened end with it (fs/spec.md, time/spec.md); they may still
   // need the call's context, so this runs before it is cleared.
