@@ -41,7 +41,7 @@ core::Status WasmKinds::add(const registry::Entry& entry) {
   sched::FunctionHandler run;
   bool wasi_http = config->transport == "wasi-http";
   if (bytes->is_component) {
-    auto fn = host::ComponentFunction::load(entry, std::move(*config), bytes->bytes, functions_, &env_, settings_);
+    auto fn = host::ComponentFunction::load(entry, std::move(*config), std::move(*bytes), functions_, &env_, settings_);
     if (!fn) return std::move(fn).error();
     std::shared_ptr<host::ComponentFunction> f = *fn;
     run = [f](const sched::CallContext& ctx, const core::Array& args) { return f->call(ctx, args); };

@@ -1,10 +1,11 @@
 // The commands of the wirt CLI. Output rules (DESIGN §1.6): results as JSON on stdout; errors
 // as `error [Kind]: message` on stderr with exit 1; logs on stderr.
+#include <fcntl.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <future>
 #include <memory>
 #include <thread>
@@ -19,6 +20,8 @@
 #include "cli/cluster_join.h"
 #include "core/duration.h"
 #include "core/json.h"
+#include "core/open_beneath.h"
+#include "core/read_all.h"
 #include "core/log.h"
 #include "registry/config_number.h"
 
@@ -36,9 +39,11 @@ void print_error(const core::Error& e) {
 }
 
 core::Result<std::string> read_module_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return core::not_found(fmt::format("{}: cannot open the file", path));
-  return std::string(std::istreambuf_iterator<char>(f), {});
+  core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.fd < 0) return core::not_found(fmt::format("{}: cannot open the file", path));
+  auto bytes = core::read_all(fd.fd);
+  if (!bytes) return core::internal(fmt::format("{}: cannot read the file: {}", path, bytes.error().message()));
+  return bytes;
 }
 
 namespace {

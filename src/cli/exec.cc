@@ -63,16 +63,18 @@ int cmd_exec(const CommonOptions& opts, const ExecOptions& exec) {
   engine.tier2_sync = exec.tier2;
   sched::FunctionHandler run;
   core::Array call_args;
-  bool component =
+  host::ModuleBytes code;
+  code.is_component =
       component::bin::is_component(std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
-  if (component) {
+  code.bytes = std::move(*bytes);
+  if (code.is_component) {
     config.method = "wasi:cli/run#run";
     // The --dir folders are its wasi:filesystem preopens (wasi/filesystem_types.h).
     config.imports = {"wasi:io", "wasi:poll", "wasi:clocks", "wasi:random", "wasi:cli", "wasi:filesystem"};
     // The component's run takes no parameters: a terminal call's words become its args.
     config.wasi.args = {argv.front()};
     for (size_t i = 1; i < argv.size(); ++i) call_args.emplace_back(argv[i]);
-    auto fn = host::ComponentFunction::load(entry, config, *bytes, &functions, nullptr, engine);
+    auto fn = host::ComponentFunction::load(entry, config, std::move(code), &functions, nullptr, engine);
     if (!fn) return fail(core::Error(fn.error()).wrap(fmt::format("{}: not a WASI command component", exec.file)));
     std::shared_ptr<host::ComponentFunction> f = *fn;
     run = [f](const sched::CallContext& ctx, const core::Array& a) { return f->call(ctx, a); };
@@ -80,8 +82,6 @@ int cmd_exec(const CommonOptions& opts, const ExecOptions& exec) {
     config.method = "_start";
     config.imports = {"wasi1"};
     config.wasi.args = argv;
-    host::ModuleBytes code;
-    code.bytes = std::move(*bytes);
     code.wat = std::filesystem::path(exec.file).extension() == ".wat";  // text modules too (tests)
     auto fn = host::WasmFunction::load(entry, config, code, nullptr, engine);
     if (!fn) return fail(core::Error(fn.error()).wrap(fmt::format("{}: not a WASI command", exec.file)));

@@ -56,7 +56,10 @@ int cmd_serve(const CommonOptions& opts, const std::string& addr, const std::str
   config.method = "wasi:http/incoming-handler#handle";
   config.imports = {"wasi:http", "wasi:io", "wasi:poll", "wasi:clocks", "wasi:random", "wasi:cli"};
   host::EngineSettings engine;
-  auto fn = host::ComponentFunction::load(entry, config, *bytes, &functions, nullptr, engine);
+  host::ModuleBytes code;
+  code.bytes = std::move(*bytes);
+  code.is_component = true;
+  auto fn = host::ComponentFunction::load(entry, config, std::move(code), &functions, nullptr, engine);
   if (!fn) return fail(core::Error(fn.error()).wrap(fmt::format("{}: not a wasi:http/proxy component", file)));
   std::shared_ptr<host::ComponentFunction> proxy = *fn;
   const std::string id = entry.id.str();

@@ -81,9 +81,13 @@ const HostImplementation* HostImports::find(std::string_view iface, std::string_
 
 core::Result<std::shared_ptr<Component>> Component::load(std::span<const uint8_t> bytes,
                                                          const wasm::CompileOptions& options) {
+  return load(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()), options);
+}
+
+core::Result<std::shared_ptr<Component>> Component::load(std::string bytes, const wasm::CompileOptions& options) {
   std::shared_ptr<Component> c(new Component);
-  c->bytes_ = std::make_shared<const std::vector<uint8_t>>(bytes.begin(), bytes.end());
-  auto d = bin::decode_component(*c->bytes_);
+  c->bytes_ = std::make_shared<const std::string>(std::move(bytes));
+  auto d = bin::decode_component(std::span(reinterpret_cast<const uint8_t*>(c->bytes_->data()), c->bytes_->size()));
   if (!d) return d.error();
   c->decoded_ = std::move(*d);
   for (size_t i = 0; i < c->decoded_.modules.size(); i++) {

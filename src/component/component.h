@@ -94,6 +94,9 @@ class Component {
   // Decodes, compiles every core module (CompileOptions.name gets "#core<N>" appended) and links.
   static core::Result<std::shared_ptr<Component>> load(std::span<const uint8_t> bytes,
                                                        const wasm::CompileOptions& options = {});
+  // The same for bytes the caller gives up: the component keeps them (moved in, not copied;
+  // 13 MB for a JavaScript component).
+  static core::Result<std::shared_ptr<Component>> load(std::string bytes, const wasm::CompileOptions& options = {});
 
   std::vector<ExportedFunc> exports() const;
   std::vector<ImportedItem> imports() const;
@@ -108,7 +111,7 @@ class Component {
  private:
   Component() = default;
   // decoded_ and the core modules refer into these bytes; the modules share them (not copied).
-  std::shared_ptr<const std::vector<uint8_t>> bytes_;
+  std::shared_ptr<const std::string> bytes_;
   bin::DecodedComponent decoded_;
   std::vector<std::shared_ptr<wasm::Module>> modules_;
   LinkPlan plan_;

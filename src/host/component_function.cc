@@ -8,7 +8,6 @@
 
 #include "component/canonical_abi.h"
 #include "core/json.h"
-#include "core/sha256.h"
 #include "host/wasm_function.h"
 #include "wasi/call_state.h"
 #include "wasi/guest_env.h"
@@ -56,7 +55,7 @@ core::Result<core::Value> call_registry(component::HostCall& call, const std::st
 
 
 core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const registry::Entry& entry, WasmConfig config,
-                                                                         std::string_view bytes,
+                                                                         ModuleBytes code,
                                                                          const sched::FunctionTable* functions,
                                                                          const EnvRegistry* env,
                                                                          const EngineSettings& settings) {
@@ -69,14 +68,13 @@ core::Result<std::shared_ptr<ComponentFunction>> ComponentFunction::load(const r
   wasm::CompileOptions opts;
   opts.name = fn->id_;
   opts.tier2_sync = settings.tier2_sync;
-  std::string key = core::sha256_hex(bytes);
+  std::string key = code.content_sha256();
   if (auto hit = settings.cache->components.find(key); hit != settings.cache->components.end()) {
     // The same component in another entry (another method): decoded and compiled once.
     fn->component_ = std::const_pointer_cast<component::Component>(
         std::static_pointer_cast<const component::Component>(hit->second));
   } else {
-    auto comp = component::Component::load(
-        std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), opts);
+    auto comp = component::Component::load(std::move(code.bytes), opts);
     if (!comp) return core::Error(std::move(comp).error()).wrap("failed to load wasm module");
     fn->component_ = std::move(*comp);
     settings.cache->components[key] = fn->component_;

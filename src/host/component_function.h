@@ -42,11 +42,14 @@ struct CallState;
 namespace wirt::host {
 
 struct EngineSettings;
+struct ModuleBytes;
 
 class ComponentFunction {
  public:
+  // `code` is the component's binary (read_module_bytes); the component keeps its bytes, moved
+  // from `code` (not copied).
   static core::Result<std::shared_ptr<ComponentFunction>> load(const registry::Entry& entry, WasmConfig config,
-                                                               std::string_view bytes,
+                                                               ModuleBytes code,
                                                                const sched::FunctionTable* functions,
                                                                const EnvRegistry* env, const EngineSettings& settings);
 

@@ -1,12 +1,13 @@
 #include "host/fs_registry.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
+
+#include "core/open_beneath.h"
+#include "core/read_all.h"
 
 namespace wirt::host {
 
@@ -47,13 +48,14 @@ core::Result<std::string> Directory::read_file(std::string_view path) const {
   if (!readable_) return core::permission_denied(fmt::format("filesystem {} is not readable", id_));
   auto full = resolve(path);
   if (!full) return std::move(full).error();
-  std::ifstream in(*full, std::ios::binary);
-  if (!in || fs::is_directory(*full)) {
+  core::UniqueFd fd(::open(full->c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st{};
+  if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0 || S_ISDIR(st.st_mode)) {
     return core::not_found(fmt::format("failed to open file: {}: no such file in {}", path, id_));
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto bytes = core::read_all(fd.fd);
+  if (!bytes) return core::internal(fmt::format("failed to read file: {}: {} in {}", path, bytes.error().message(), id_));
+  return bytes;
 }
 
 core::Status FsRegistry::add(const registry::Entry& entry, const fs::path& app_root) {

@@ -35,7 +35,8 @@ class Directory {
   // The host path for `path` inside this filesystem ("/x.wasm" and "x.wasm" alike), after
   // resolving symlinks; Invalid when it would leave the root.
   core::Result<std::filesystem::path> resolve(std::string_view path) const;
-  // Reads a whole file (NotFound when missing, PermissionDenied when not readable).
+  // Reads a whole file (NotFound when missing or a folder, PermissionDenied when not readable,
+  // Internal when read(2) fails).
   core::Result<std::string> read_file(std::string_view path) const;
 
  private:

@@ -230,7 +230,7 @@ PoolPlan plan_pool(const PoolConfig& p) {
   return {"inline", 1, 1, 0};
 }
 
-core::Status verify_hash(std::string_view bytes, std::string_view spec) {
+core::Result<std::string> verify_hash(std::string_view bytes, std::string_view spec) {
   size_t colon = spec.find(':');
   if (colon == std::string_view::npos) return core::invalid(fmt::format("invalid hash format: {}", spec));
   std::string alg(spec.substr(0, colon));
@@ -241,7 +241,7 @@ core::Status verify_hash(std::string_view bytes, std::string_view spec) {
   if (want != got) {
     return core::invalid(fmt::format("hash verification failed: hash mismatch: expected {}, got {}", want, got));
   }
-  return {};
+  return got;
 }
 
 }  // namespace wirt::host

@@ -86,7 +86,9 @@ PoolPlan plan_pool(const PoolConfig& pool);
 // "wasi:poll", "preview1" → "wasi1"), matched as the reference does (reference-wasm-runtime
 // §7.1: lower-cased, `@version` cut, group names and aliases); nullopt when none.
 std::optional<std::string> import_group(std::string item);
-// Verifies `bytes` against "sha256:<hex>" (hex compared case-insensitively).
-core::Status verify_hash(std::string_view bytes, std::string_view spec);
+// Verifies `bytes` against "sha256:<hex>" (hex compared case-insensitively). Returns the
+// sha256 (lower-case hex) of `bytes`, so that the caller can key its caches on it instead of
+// hashing the content again (13 MB for a JavaScript component).
+[[nodiscard]] core::Result<std::string> verify_hash(std::string_view bytes, std::string_view spec);
 
 }  // namespace wirt::host

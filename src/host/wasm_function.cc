@@ -86,6 +86,8 @@ core::Value from_core(uint64_t bits, wasm::ValType t) {
 
 }  // namespace
 
+std::string ModuleBytes::content_sha256() const { return sha256.empty() ? core::sha256_hex(bytes) : sha256; }
+
 core::Result<ModuleBytes> read_module_bytes(const WasmConfig& config, const FsRegistry& fs) {
   ModuleBytes out;
   if (config.kind == "function.wat") {
@@ -97,7 +99,9 @@ core::Result<ModuleBytes> read_module_bytes(const WasmConfig& config, const FsRe
   if (!dir) return core::not_found(fmt::format("filesystem not found: {}", config.fs));
   auto bytes = dir->read_file(config.path);
   if (!bytes) return std::move(bytes).error();
-  WIRT_TRY(verify_hash(*bytes, config.hash));
+  auto sha256 = verify_hash(*bytes, config.hash);
+  if (!sha256) return std::move(sha256).error();
+  out.sha256 = std::move(*sha256);
   out.is_component =
       component::bin::is_component(std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
   out.bytes = std::move(*bytes);
@@ -115,7 +119,7 @@ core::Result<std::shared_ptr<WasmFunction>> WasmFunction::load(const registry::E
   wasm::CompileOptions opts;
   opts.name = fn->id_;
   opts.tier2_sync = settings.tier2_sync;
-  std::string key = core::sha256_hex(bytes->bytes) + (bytes->wat ? ":wat" : "");
+  std::string key = bytes->content_sha256() + (bytes->wat ? ":wat" : "");
   if (auto hit = settings.cache->modules.find(key); hit != settings.cache->modules.end()) {
     fn->module_ = hit->second;  // the same binary in another entry: compiled once
   } else {

@@ -100,8 +100,15 @@ class WasmFunction {
 // `is_component` is set when the bytes are a component (layer 0x0d, version 1).
 struct ModuleBytes {
   std::string bytes;
+  // The sha256 (hex) of `bytes` when it is already known (read_module_bytes computes it to
+  // check `hash`): the compile caches key on it, so a file is hashed once per load. Empty:
+  // not computed yet (WAT, `wirt exec`).
+  std::string sha256;
   bool wat = false;
   bool is_component = false;
+
+  // `sha256`, or the hash of `bytes` when it was not computed.
+  std::string content_sha256() const;
 };
 core::Result<ModuleBytes> read_module_bytes(const WasmConfig& config, const FsRegistry& fs);
 

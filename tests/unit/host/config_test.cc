@@ -7,6 +7,7 @@
 #include "host/fs_registry.h"
 #include "core/sha256.h"
 #include "host/wasm_config.h"
+#include "host/wasm_function.h"
 
 using namespace wirt;
 namespace fs = std::filesystem;
@@ -127,6 +128,8 @@ TEST(WasmConfig, HashVerification) {
   std::string upper = hex;
   for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   EXPECT_TRUE(host::verify_hash("abc", "sha256:" + upper).ok()) << "hex compares case-insensitively";
+  // The verified hash is handed back (lower-case) for the caches to key on.
+  EXPECT_EQ(*host::verify_hash("abc", "sha256:" + upper), hex);
   EXPECT_EQ(host::verify_hash("abc", "nocolon").error().message(), "invalid hash format: nocolon");
   EXPECT_EQ(host::verify_hash("abc", "md5:00").error().message(), "unsupported hash algorithm: md5");
   auto bad = host::verify_hash("abd", "sha256:" + hex);
@@ -152,9 +155,59 @@ TEST(FsDirectory, ConfinesPathsAndHonoursMode) {
   EXPECT_EQ(d->read_file("/nope.wasm").error().kind(), core::ErrorKind::NotFound);
   EXPECT_EQ(d->read_file("../../secret").error().kind(), core::ErrorKind::Invalid);
   EXPECT_EQ(d->read_file("/link").error().kind(), core::ErrorKind::Invalid) << "symlink out of the root";
+  auto folder = d->read_file("/");
+  ASSERT_FALSE(folder.ok());
+  EXPECT_EQ(folder.error().kind(), core::ErrorKind::NotFound);
+  EXPECT_EQ(folder.error().message(), "failed to open file: /: no such file in t:assets");
+  EXPECT_EQ(d->read_file("/nope.wasm").error().message(), "failed to open file: /nope.wasm: no such file in t:assets");
+  // A file larger than any read buffer arrives whole (one pre-sized read, core/read_all.h).
+  std::string big((size_t{5} << 20) + 3, '\0');
+  for (size_t i = 0; i < big.size(); i++) big[i] = static_cast<char>((i * 7 + i / 65536) & 0xff);
+  std::ofstream(root / "app" / "assets" / "big.wasm", std::ios::binary) << big;
+  auto read_big = d->read_file("big.wasm");
+  ASSERT_TRUE(read_big.ok()) << read_big.error().message();
+  EXPECT_EQ(read_big->size(), big.size());
+  EXPECT_TRUE(*read_big == big);
   registry::Entry missing = entry("fs.directory", R"({"directory":"./nope"})");
   EXPECT_EQ(reg.add(missing, root / "app").error().kind(), core::ErrorKind::NotFound);
   EXPECT_EQ(reg.add(entry("fs.directory", R"({"directory":"./assets","mode":"rw"})"), root / "app").error().kind(),
             core::ErrorKind::Invalid);
+  fs::remove_all(root);
+}
+
+// read_module_bytes checks `hash` and keeps the sha256 it computed (ModuleBytes::sha256), so
+// the compile caches need not hash the file again; a mismatch is still refused with its text.
+TEST(WasmConfig, ModuleBytesCarryTheVerifiedHash) {
+  fs::path root = fs::temp_directory_path() / ("wirt-mb-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "app" / "assets");
+  const std::string content = std::string("\0asm\1\0\0\0", 8);
+  std::ofstream(root / "app" / "assets" / "m.wasm", std::ios::binary) << content;
+  registry::Entry e = entry("fs.directory", R"({"directory":"./assets"})");
+  e.id = registry::EntryId::parse("t:assets");
+  host::FsRegistry reg;
+  ASSERT_TRUE(reg.add(e, root / "app").ok());
+  const std::string hex = core::sha256_hex(content);
+  host::WasmConfig config;
+  config.kind = "function.wasm";
+  config.fs = "t:assets";
+  config.path = "/m.wasm";
+  config.hash = "sha256:" + hex;
+  auto good = host::read_module_bytes(config, reg);
+  ASSERT_TRUE(good.ok()) << good.error().message();
+  EXPECT_EQ(good->bytes, content);
+  EXPECT_EQ(good->sha256, hex);
+  EXPECT_EQ(good->content_sha256(), hex);
+  EXPECT_FALSE(good->is_component);
+  config.hash = "sha256:" + core::sha256_hex("other");
+  auto bad = host::read_module_bytes(config, reg);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "hash verification failed: hash mismatch: expected " + core::sha256_hex("other") +
+                                       ", got " + hex);
+  // Bytes that did not come through read_module_bytes are hashed when asked.
+  host::ModuleBytes wat;
+  wat.bytes = "(module)";
+  wat.wat = true;
+  EXPECT_EQ(wat.content_sha256(), core::sha256_hex("(module)"));
   fs::remove_all(root);
 }
