@@ -24,6 +24,22 @@ struct PmScanArg {
 };
 constexpr unsigned long kPagemapScan = _IOWR('f', 16, PmScanArg);
 constexpr uint64_t kPageIsPresent = 1u << 3;
+constexpr uint64_t kPageIsPfnZero = 1u << 5;
+
+// Present pages that do not map the shared zero page: a page the guest only read maps the
+// zero page and reads as zero already; clearing it would give it a private page of its own.
+PmScanArg written_pages_scan(uint64_t start, uint64_t end, PageRegion* vec, uint64_t vec_len) {
+  PmScanArg a{};
+  a.size = sizeof(PmScanArg);
+  a.start = start;
+  a.end = end;
+  a.vec = reinterpret_cast<uint64_t>(vec);
+  a.vec_len = vec_len;
+  a.category_inverted = kPageIsPfnZero;
+  a.category_mask = kPageIsPresent | kPageIsPfnZero;
+  a.return_mask = kPageIsPresent;
+  return a;
+}
 
 uint64_t os_page() {
   static const uint64_t page = uint64_t(sysconf(_SC_PAGESIZE));
@@ -46,8 +62,7 @@ int pagemap_fd() {
     static uint8_t probe_page[1];
     uint64_t start = reinterpret_cast<uint64_t>(probe_page) & ~(os_page() - 1);
     PageRegion r;
-    PmScanArg a{sizeof(PmScanArg), 0, start, start + os_page(), 0, reinterpret_cast<uint64_t>(&r), 1, 0, 0, 0,
-                kPageIsPresent, kPageIsPresent};
+    PmScanArg a = written_pages_scan(start, start + os_page(), &r, 1);
     if (ioctl(opened, kPagemapScan, &a) < 0) {
       close(opened);
       opened = -1;
@@ -66,8 +81,7 @@ bool zero_with_scan(int fd, uint8_t* data, uint64_t bytes) {
   const uint64_t end = start + (bytes + os_page() - 1) / os_page() * os_page();
   PageRegion regions[32];
   while (start < end) {
-    PmScanArg a{sizeof(PmScanArg), 0, start, end, 0, reinterpret_cast<uint64_t>(regions), 32, 0, 0, 0,
-                kPageIsPresent, kPageIsPresent};
+    PmScanArg a = written_pages_scan(start, end, regions, 32);
     int n = ioctl(fd, kPagemapScan, &a);
     if (n < 0) return false;
     for (int i = 0; i < n; ++i) {

@@ -21,7 +21,8 @@ namespace wirt::wasm::rt {
 // (Linux 6.7+): one page-table walk that skips unmapped holes and returns the runs; on a
 // 6.18 kernel it takes 1.2 µs for a 1.1 MiB memory with 20 resident pages where mincore(2)
 // takes 3.6 µs (a Rust component's reset was mostly mincore). kMincore is the fallback for
-// older kernels; kAuto uses the scan when the kernel has it.
+// older kernels; kAuto uses the scan when the kernel has it. The scan also skips pages that
+// only map the shared zero page (read, never written); mincore cannot tell them apart.
 enum class ResidentScan { kAuto, kPagemapScan, kMincore };
 
 // Zeroes [data, data + bytes) (page-aligned start) by clearing only its resident pages.

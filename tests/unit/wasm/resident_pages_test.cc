@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <fstream>
+
 namespace wirt::wasm::rt {
 namespace {
 
@@ -61,6 +63,28 @@ TEST_P(ResidentPages, ClearingLeavesNeverTouchedPagesUnmapped) {
       EXPECT_FALSE(resident(p)) << "clearing must not fault in untouched page " << p;
     }
   }
+}
+
+// A page the guest only read maps the shared zero page: the scan leaves it alone rather than
+// giving it a private copy (mincore cannot tell it apart, so only the scan is held to this).
+TEST_P(ResidentPages, PagesOnlyReadAreNotMadePrivate) {
+  if (GetParam() != ResidentScan::kPagemapScan) GTEST_SKIP() << "only the scan sees the zero page";
+  auto rss_pages = [] {
+    std::ifstream statm("/proc/self/statm");
+    uint64_t size = 0, resident = 0;
+    statm >> size >> resident;
+    return resident;
+  };
+  constexpr size_t kRead = 64;
+  volatile uint8_t sink = 0;
+  for (size_t p = 1; p <= kRead; ++p) sink = sink + mem_[p * page_];  // read only: the zero page
+  mem_[0] = 1;                                                          // written
+  uint64_t before = rss_pages();
+  clear();
+  if (::testing::Test::IsSkipped()) return;
+  uint64_t after = rss_pages();
+  EXPECT_EQ(mem_[0], 0);
+  EXPECT_LT(after, before + kRead / 2) << "clearing gave the " << kRead << " read-only pages private copies";
 }
 
 INSTANTIATE_TEST_SUITE_P(Scans, ResidentPages,
