@@ -7,10 +7,10 @@
 //
 // Verified record: hashing the whole file at every load cost the 13 MB JS component's boot
 // ~70 ms for its 100 MB tier-1 object (plus reading it). Once a full check of a file above
-// 1 MiB has passed, verify_cache_file writes `<path>.verified`: the file's device, inode, size, mtime and ctime
-// (nanoseconds) with its magic, key and checksum. A later check that finds the same identity and
-// the same trailer accepts the file without reading it. Why that still rejects what the
-// checksum rejects:
+// 1 MiB has passed, verify_cache_file writes `<path>.verified`: the file's device, inode,
+// size, mtime and ctime (nanoseconds) with its magic, key and checksum. A later check that
+// finds the same identity and the same trailer accepts the file without reading it. Why that
+// still rejects what the checksum rejects:
 //   - any change to the file's bytes (write, truncate, a store through a shared mapping)
 //     updates its ctime, which no process can set back (utimensat sets mtime/atime only; ctime
 //     becomes "now"); Linux 6.13+ timestamps are fine-grained once observed, so a change right
