@@ -378,11 +378,7 @@ core::Result<core::Value> ComponentInstance::call_impl(int export_index, const c
   return v;
 }
 
-void ComponentInstance::release_idle_memory() {
-  for (auto& c : cores_) c->release_idle_memory();
-}
-
-core::Status ComponentInstance::reset(int64_t deadline_ns) {
+void ComponentInstance::drop_resources() {
   const LinkPlan& plan = component_->plan();
   for (const auto& e : resources_.take_all()) {
     if (!e.own || e.resource >= plan.resources.size()) continue;
@@ -397,6 +393,17 @@ core::Status ComponentInstance::reset(int64_t deadline_ns) {
     auto r = drop->fn_with_call ? drop->fn_with_call(hc, a) : drop->fn ? drop->fn(a) : core::Result<core::Value>(core::Value());
     (void)r;  // best effort: the guest state is discarded anyway
   }
+}
+
+void ComponentInstance::release_idle_memory() {
+  // Host resources the last call left are dropped while the guest state they may refer to is
+  // still there; reset() then finds none.
+  drop_resources();
+  for (auto& c : cores_) c->release_idle_memory();
+}
+
+core::Status ComponentInstance::reset(int64_t deadline_ns) {
+  drop_resources();
   for (auto& c : cores_) WIRT_TRY(c->reset(deadline_ns));
   in_call_ = false;
   return core::ok_status();

@@ -69,6 +69,8 @@ class ComponentInstance {
   void* user_data = nullptr;
 
  private:
+  // Drops the host resources the guest still owns (best effort: its state is discarded next).
+  void drop_resources();
   struct Runtime;  // per-instance resolved adapters (component_instance.cc)
   ComponentInstance() = default;
   core::Status instantiate_cores();

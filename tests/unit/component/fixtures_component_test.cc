@@ -130,6 +130,26 @@ TEST(FixtureMinimal, UnresolvedImportTrapsWithGroup) {
   EXPECT_EQ(again->as_int(), 6);
 }
 
+// Issue 11: an idle pooled component instance releases its cores' memories; the next reset
+// instantiates every core afresh and calls work as before, again and again.
+TEST(FixtureMinimal, ReleasedIdleMemoryThenResetCallsAsBefore) {
+  WIRT_REQUIRE_FIXTURES();
+  HostImports h;
+  h.group_for_unresolved = [](std::string_view) { return std::string("test:minimal"); };
+  auto inst = instantiate("minimal.wasm", h);
+  ASSERT_TRUE(inst);
+  for (int round = 0; round < 3; ++round) {
+    auto r = inst->call("compute", json("[6,7]").as_array());
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->as_int(), 42);
+    inst->release_idle_memory();
+    ASSERT_TRUE(inst->reset()) << "round " << round;
+  }
+  auto r = inst->call("compute", json("[2,3]").as_array());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->as_int(), 6);
+}
+
 TEST(FixtureMinimal, ExportsImportsAndErrors) {
   WIRT_REQUIRE_FIXTURES();
   auto c = load_fixture("minimal.wasm");
