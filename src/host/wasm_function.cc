@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <span>
 
 #include <fmt/format.h>
@@ -184,20 +185,17 @@ core::Result<core::Value> WasmFunction::call(const sched::CallContext& ctx, cons
   // A process's terminate interrupts its guest code (sched/stop_signal.h).
   const sched::StopSignal* stop = sched::this_fiber::stop_signal();
   inst.set_call_stop(stop ? stop->flag() : nullptr);
-  if (!needs_guest_env_) {
-    // Nothing in the module can reach the WASI host (no imports) and nothing is configured
-    // that a call must resolve or authorize: no per-call environment to build.
-    auto r = sig_ ? call_typed(inst, args) : call_untyped(inst, args);
-    inst.set_call_stop(nullptr);
-    return finish_guest_call(std::move(r), config_.method);
+  // A module with no imports cannot reach the WASI host, and with nothing configured that a
+  // call must resolve or authorize there is no per-call environment to build.
+  std::optional<wasi::GuestEnv> env;
+  if (needs_guest_env_) {
+    WIRT_TRY(prepare_guest_env(env.emplace(), id_, ns_, config_, env_, ctx));
+    inst.user_data = &*env;
   }
-  wasi::GuestEnv env;
-  WIRT_TRY(prepare_guest_env(env, id_, ns_, config_, env_, ctx));
-  inst.user_data = &env;
   auto r = sig_ ? call_typed(inst, args) : call_untyped(inst, args);
   inst.user_data = nullptr;
   inst.set_call_stop(nullptr);
-  env.flush_output(true);
+  if (env) env->flush_output(true);
   return finish_guest_call(std::move(r), config_.method);
 }
 
